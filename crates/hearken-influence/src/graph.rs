@@ -29,6 +29,14 @@ pub enum GraphError {
         /// The offending weight.
         weight: f64,
     },
+    /// A node's total out-weight overflows, or is so small that its inverse does.
+    #[error("node {node} has total out-weight {out_weight}, which PageRank cannot normalise")]
+    OutWeightOutOfRange {
+        /// The node id.
+        node: u32,
+        /// The sum of its out-edge weights.
+        out_weight: f64,
+    },
 }
 
 /// The largest node count: every node id must fit in a `u32`.
@@ -129,6 +137,16 @@ impl Graph {
         }
         for (&source, &weight) in in_sources.iter().zip(&in_weights) {
             out_weights[source as usize] += weight;
+        }
+        // Zero means dangling; otherwise PageRank divides by it, so both it and its inverse
+        // must be finite.
+        let unusable =
+            |weight: f64| weight != 0.0 && !(weight.is_finite() && weight.recip().is_finite());
+        if let Some(node) = out_weights.iter().position(|&weight| unusable(weight)) {
+            return Err(GraphError::OutWeightOutOfRange {
+                node: node as u32,
+                out_weight: out_weights[node],
+            });
         }
 
         Ok(Graph {

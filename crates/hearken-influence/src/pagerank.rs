@@ -163,24 +163,30 @@ pub(crate) fn pagerank_on_threads(
 
     let mut ranks = vec![1.0 / n_nodes as f64; n_nodes];
     let mut next_ranks = vec![0.0; n_nodes];
-    // ranks[j] / out_weight(j), so that each node's inflow is a plain dot product.
-    let mut outflow = vec![0.0; n_nodes];
+    // ranks[j] / out_weight(j), so that each node's inflow is a plain dot product. Each step
+    // writes the next one alongside the next ranks, saving a pass over memory.
+    let mut outflow: Vec<f64> = ranks
+        .iter()
+        .zip(&inverse_out_weights)
+        .map(|(&rank, &inverse)| rank * inverse)
+        .collect();
+    let mut next_outflow = vec![0.0; n_nodes];
     let mut residual = f64::INFINITY;
     for iteration in 1..=max_iterations {
+        // Summed in node order on one thread, so scores do not depend on the thread count.
         let dangling_rank: f64 = dangling.iter().map(|&node| ranks[node]).sum();
-        for ((flow, &rank), &inverse) in outflow.iter_mut().zip(&ranks).zip(&inverse_out_weights) {
-            *flow = rank * inverse;
-        }
         let step = Step {
             graph,
             outflow: &outflow,
+            inverse_out_weights: &inverse_out_weights,
             teleport: &teleport,
             damping,
             teleport_mass: damping * dangling_rank + (1.0 - damping),
             previous: &ranks,
         };
-        residual = step.run(&chunks, &mut next_ranks);
+        residual = step.run(&chunks, &mut next_ranks, &mut next_outflow);
         std::mem::swap(&mut ranks, &mut next_ranks);
+        std::mem::swap(&mut outflow, &mut next_outflow);
         if residual < tolerance {
             let total: f64 = ranks.iter().sum();
             for rank in &mut ranks {
@@ -251,6 +257,7 @@ fn balanced_chunks(graph: &Graph, threads: usize) -> Vec<usize> {
 struct Step<'a> {
     graph: &'a Graph,
     outflow: &'a [f64],
+    inverse_out_weights: &'a [f64],
     teleport: &'a [f64],
     damping: f64,
     /// Rank reaching the teleport distribution: by teleporting and from dangling nodes.
@@ -259,19 +266,22 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
-    /// Writes the new ranks into `next` and returns the L1 distance from the previous ones.
-    fn run(&self, chunks: &[usize], next: &mut [f64]) -> f64 {
+    /// Writes the new ranks and their outflows, and returns the L1 distance from the previous
+    /// ranks.
+    fn run(&self, chunks: &[usize], next: &mut [f64], next_outflow: &mut [f64]) -> f64 {
         if chunks.len() <= 2 {
-            return self.run_range(0, next);
+            return self.run_range(0, next, next_outflow);
         }
         thread::scope(|scope| {
-            let mut rest = next;
+            let (mut ranks_left, mut outflow_left) = (next, next_outflow);
             let mut handles = Vec::with_capacity(chunks.len() - 1);
             for bounds in chunks.windows(2) {
-                let (chunk, tail) = rest.split_at_mut(bounds[1] - bounds[0]);
-                rest = tail;
+                let len = bounds[1] - bounds[0];
+                let (ranks, ranks_tail) = ranks_left.split_at_mut(len);
+                let (outflow, outflow_tail) = outflow_left.split_at_mut(len);
+                (ranks_left, outflow_left) = (ranks_tail, outflow_tail);
                 let first_node = bounds[0];
-                handles.push(scope.spawn(move || self.run_range(first_node, chunk)));
+                handles.push(scope.spawn(move || self.run_range(first_node, ranks, outflow)));
             }
             handles
                 .into_iter()
@@ -283,12 +293,12 @@ impl Step<'_> {
         })
     }
 
-    fn run_range(&self, first_node: usize, next: &mut [f64]) -> f64 {
+    fn run_range(&self, first_node: usize, next: &mut [f64], next_outflow: &mut [f64]) -> f64 {
         let offsets = self.graph.in_offsets();
         let sources = self.graph.in_sources();
         let weights = self.graph.in_weights();
         let mut residual = 0.0;
-        for (node, slot) in (first_node..).zip(next.iter_mut()) {
+        for ((node, slot), outflow_slot) in (first_node..).zip(next).zip(next_outflow) {
             let edges = offsets[node]..offsets[node + 1];
             let inflow: f64 = sources[edges.clone()]
                 .iter()
@@ -298,6 +308,7 @@ impl Step<'_> {
             let rank = self.damping * inflow + self.teleport_mass * self.teleport[node];
             residual += (rank - self.previous[node]).abs();
             *slot = rank;
+            *outflow_slot = rank * self.inverse_out_weights[node];
         }
         residual
     }

@@ -81,6 +81,28 @@ fn bad_edges_are_rejected_with_their_position() {
 }
 
 #[test]
+fn out_weights_that_cannot_be_normalised_are_rejected() {
+    let overflow = Graph::from_edges(2, &[(0, 1, f64::MAX), (1, 0, 1.0), (0, 0, f64::MAX)]);
+    assert_eq!(
+        overflow,
+        Err(GraphError::OutWeightOutOfRange {
+            node: 0,
+            out_weight: f64::INFINITY
+        })
+    );
+    let tiny = Graph::from_edges(2, &[(1, 0, 1e-320)]).unwrap_err();
+    assert!(
+        matches!(tiny, GraphError::OutWeightOutOfRange { node: 1, .. }),
+        "{tiny}"
+    );
+    // Zero out-weight is fine: the node is dangling.
+    assert_eq!(
+        Graph::from_edges(2, &[(1, 0, 0.0)]).unwrap().out_weight(1),
+        0.0
+    );
+}
+
+#[test]
 fn empty_graph_is_fine() {
     let graph = Graph::from_edges(0, &[]).unwrap();
     assert_eq!((graph.node_count(), graph.edge_count()), (0, 0));
