@@ -486,3 +486,67 @@ pub(crate) fn parse(input: &str) -> Result<Expr<Atom>, ParseError> {
     }
     Ok(expr)
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Words that are already single normalised tokens, including non-ASCII letters.
+    fn word() -> impl Strategy<Value = String> {
+        "[a-z0-9_\u{e9}\u{df}\u{3b1}-\u{3c9}]{1,8}"
+    }
+
+    fn atom() -> impl Strategy<Value = Atom> {
+        let scope = prop_oneof![Just(Scope::Any), Just(Scope::Hashtag), Just(Scope::Handle)];
+        prop_oneof![
+            (word(), scope, any::<bool>()).prop_map(|(word, scope, prefix)| Atom::Word {
+                prefix: prefix && word.chars().count() >= MIN_PREFIX_CHARS,
+                word,
+                scope,
+            }),
+            prop::collection::vec(word(), 1..4).prop_map(Atom::Phrase),
+        ]
+    }
+
+    /// Trees in the shape the parser produces: groups are flattened by the parser's own
+    /// `group`, so the property below tests rendering and parsing, not canonicalisation.
+    fn expr() -> impl Strategy<Value = Expr<Atom>> {
+        let near = (
+            prop::collection::vec(atom(), 1..3),
+            prop::collection::vec(atom(), 1..3),
+            1..=MAX_NEAR_DISTANCE,
+        )
+            .prop_map(|(left, right, distance)| Expr::Near {
+                left,
+                right,
+                distance,
+            });
+        let leaf = prop_oneof![3 => atom().prop_map(Expr::Atom), 1 => near];
+        leaf.prop_recursive(4, 40, 4, |inner| {
+            prop_oneof![
+                inner.clone().prop_map(|e| Expr::Not(Box::new(e))),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(|m| group(m, Junction::And)),
+                prop::collection::vec(inner, 2..4).prop_map(|m| group(m, Junction::Or)),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_the_rendering_gives_back_the_tree(
+            expr in expr().prop_filter("positive", |e| !e.matches_without_any_term())
+        ) {
+            let rendered = expr.to_string();
+            prop_assert_eq!(parse(&rendered), Ok(expr), "rendered as {}", rendered);
+        }
+    }
+
+    #[test]
+    fn nested_same_kind_groups_are_flattened() {
+        let flat = parse("a b c").unwrap();
+        assert_eq!(parse("a AND (b AND (c))").unwrap(), flat);
+        assert!(matches!(flat, Expr::And(ref members) if members.len() == 3));
+    }
+}
