@@ -100,7 +100,8 @@ impl Vader {
         let text = self.replace_emoji(text);
 
         let mut lowered = String::with_capacity(text.len());
-        let mut spans = Vec::new();
+        // Tokens are separated by whitespace, so there are at most about half as many as bytes.
+        let mut spans = Vec::with_capacity(text.len() / 2 + 1);
         for token in text.split(pystr::is_whitespace).filter(|t| !t.is_empty()) {
             let stripped = pystr::strip_ascii_punctuation(token);
             // Stripping an emoticon such as ":)" leaves almost nothing; keep it whole.
@@ -121,6 +122,7 @@ impl Vader {
                     is_upper,
                     lower,
                     valence: self.lexicons.valence.get(lower).copied(),
+                    booster: rules::booster(lower),
                 }
             })
             .collect();
@@ -134,7 +136,7 @@ impl Vader {
                 let lower = words[i].lower;
                 let is_kind_of =
                     lower == "kind" && words.get(i + 1).is_some_and(|next| next.lower == "of");
-                if rules::booster(lower).is_some() || is_kind_of {
+                if words[i].booster.is_some() || is_kind_of {
                     0.0
                 } else {
                     rules::word_valence(&words, i, is_cap_differential)
@@ -151,10 +153,8 @@ impl Vader {
     /// no emoji, which is the common case.
     fn replace_emoji<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let emoji = &self.lexicons.emoji;
-        if !text
-            .chars()
-            .any(|c| !c.is_ascii() && emoji.contains_key(&c))
-        {
+        let has_emoji = !text.is_ascii() && text.chars().any(|c| emoji.contains_key(&c));
+        if !has_emoji {
             return Cow::Borrowed(text);
         }
         let mut replaced = String::with_capacity(text.len() + 32);

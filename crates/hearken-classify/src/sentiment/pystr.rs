@@ -9,6 +9,11 @@ pub(crate) fn is_whitespace(c: char) -> bool {
 
 /// Python's `str.isupper()`: at least one cased character, and no lower-case or title-case one.
 pub(crate) fn is_upper(s: &str) -> bool {
+    if s.is_ascii() {
+        let bytes = s.as_bytes();
+        return !bytes.iter().any(u8::is_ascii_lowercase)
+            && bytes.iter().any(u8::is_ascii_uppercase);
+    }
     let mut has_upper = false;
     for c in s.chars() {
         if c.is_lowercase() || is_titlecase(c) {
@@ -39,7 +44,9 @@ fn is_titlecase(c: char) -> bool {
 /// Appends Python's `s.lower()` to `out` without allocating for ASCII input.
 pub(crate) fn push_lowercase(out: &mut String, s: &str) {
     if s.is_ascii() {
-        out.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
     } else {
         // Full case mapping with the final-sigma rule, like Python.
         out.push_str(&s.to_lowercase());

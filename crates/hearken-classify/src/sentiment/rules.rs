@@ -19,6 +19,8 @@ pub(crate) struct Word<'a> {
     pub(crate) lower: &'a str,
     /// Lexicon valence of `lower`, if it is a lexicon word.
     pub(crate) valence: Option<f64>,
+    /// Booster or dampener scalar of `lower`, if it is one.
+    pub(crate) booster: Option<f64>,
 }
 
 /// Scalar of a booster (positive) or dampener (negative) degree adverb.
@@ -195,7 +197,7 @@ pub(crate) fn word_valence(words: &[Word<'_>], i: usize, is_cap_differential: bo
 
 /// The reference's `scalar_inc_dec`: how much a preceding booster moves `valence`.
 fn booster_scalar(word: &Word<'_>, valence: f64, is_cap_differential: bool) -> f64 {
-    let Some(mut scalar) = booster(word.lower) else {
+    let Some(mut scalar) = word.booster else {
         return 0.0;
     };
     if valence < 0.0 {
