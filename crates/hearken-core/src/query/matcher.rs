@@ -3,9 +3,10 @@
 //! Every distinct word of every topic is one pattern. The automaton reports every occurrence
 //! of every pattern in the normalised text (overlapping search); occurrences that do not start
 //! at a token are discarded, and those that also end at the token's end are exact word hits.
-//! Each distinct leaf of all topics is then resolved once to the token spans where it occurs,
-//! and each topic's tree is evaluated over those spans.
+//! Each topic's tree is then evaluated, resolving each distinct leaf at most once per text to
+//! the token spans where it occurs.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -134,11 +135,10 @@ impl TopicMatcher {
             return Vec::new();
         }
         let evidence = Occurrences {
-            spans: self
-                .atoms
-                .iter()
-                .map(|atom| atom_spans(atom, &hits, &tokens))
-                .collect(),
+            atoms: &self.atoms,
+            hits: &hits,
+            tokens: &tokens,
+            spans: vec![OnceCell::new(); self.atoms.len()],
         };
         self.topics
             .iter()
@@ -253,21 +253,32 @@ fn atom_spans(atom: &CompiledAtom, hits: &[Hit], tokens: &[Token]) -> Vec<Span> 
     }
 }
 
-/// Where each compiled leaf occurs in one text, indexed by [`AtomId`].
-struct Occurrences {
-    spans: Vec<Vec<Span>>,
+/// Where the compiled leaves occur in one text, worked out only for the leaves a topic asks
+/// about: most topics stop at their first missing word.
+struct Occurrences<'a> {
+    atoms: &'a [CompiledAtom],
+    hits: &'a [Hit],
+    tokens: &'a [Token],
+    /// Indexed by [`AtomId`].
+    spans: Vec<OnceCell<Vec<Span>>>,
 }
 
-impl Evidence<AtomId> for Occurrences {
+impl Occurrences<'_> {
+    fn spans(&self, atom: AtomId) -> &[Span] {
+        self.spans[atom].get_or_init(|| atom_spans(&self.atoms[atom], self.hits, self.tokens))
+    }
+}
+
+impl Evidence<AtomId> for Occurrences<'_> {
     fn contains(&self, atom: &AtomId) -> bool {
-        !self.spans[*atom].is_empty()
+        !self.spans(*atom).is_empty()
     }
 
     fn near(&self, left: &[AtomId], right: &[AtomId], distance: u8) -> bool {
         let spans_of = |atoms: &[AtomId]| {
             atoms
                 .iter()
-                .flat_map(|&atom| self.spans[atom].iter().copied())
+                .flat_map(|&atom| self.spans(atom).iter().copied())
                 .collect::<Vec<_>>()
         };
         let right_spans = spans_of(right);

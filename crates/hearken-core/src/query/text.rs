@@ -32,6 +32,10 @@ pub(crate) struct Token {
 /// depending on what follows it) keeps a query word and the same word inside a mention
 /// identical regardless of their surroundings.
 pub(crate) fn normalize(text: &str) -> String {
+    // Most mentions are ASCII, which is already NFC and lowercases byte by byte.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let composed: Cow<'_, str> = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
         Cow::Borrowed(text)
     } else {
@@ -43,7 +47,10 @@ pub(crate) fn normalize(text: &str) -> String {
 /// Letters, digits, `_` (as in handles and hashtags) and combining marks (scripts whose
 /// vowel signs do not compose under NFC) make up words; everything else separates them.
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || is_combining_mark(c)
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    c.is_alphanumeric() || is_combining_mark(c)
 }
 
 /// Splits already normalised text into word tokens.
