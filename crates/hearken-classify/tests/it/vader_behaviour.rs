@@ -226,3 +226,38 @@ fn labels_follow_the_compound_thresholds() {
     assert_eq!(scores("I hate it").label(), SentimentLabel::Negative);
     assert_eq!(scores("It is a chair").label(), SentimentLabel::Neutral);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::scores;
+
+    /// Words VADER reacts to, mixed with noise, spacing, punctuation and emoji.
+    fn mention() -> impl Strategy<Value = String> {
+        let cue = prop::sample::select(vec![
+            "good", "BAD", "not", "very", "but", "kind of", "no", "least", "the shit", ":)", "😁",
+            "!!", "??", "\u{a0}",
+        ])
+        .prop_map(str::to_owned);
+        let token = prop_oneof![cue, "\\PC{0,6}"];
+        prop::collection::vec(token, 0..12).prop_map(|tokens| tokens.join(" "))
+    }
+
+    proptest! {
+        #[test]
+        fn scores_stay_in_range(text in prop_oneof![mention(), any::<String>()]) {
+            let scores = scores(&text);
+            prop_assert!((-1.0..=1.0).contains(&scores.compound));
+            for share in [scores.neg, scores.neu, scores.pos] {
+                prop_assert!((0.0..=1.0).contains(&share));
+            }
+            let total = scores.neg + scores.neu + scores.pos;
+            prop_assert!(total == 0.0 || (total - 1.0).abs() <= 0.002, "{scores:?}");
+        }
+
+        #[test]
+        fn surrounding_whitespace_does_not_matter(text in mention()) {
+            prop_assert_eq!(scores(&text), scores(&format!(" \t{text}\n ")));
+        }
+    }
+}
