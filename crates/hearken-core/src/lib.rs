@@ -2,4 +2,10 @@
 //!
 //! Nothing here knows about gRPC or a database; the service crates convert at their edges.
 
+mod field;
+pub mod mention;
 pub mod query;
+mod text;
+
+pub use field::FieldError;
+pub use text::{normalize_line, normalize_text};

@@ -1,0 +1,143 @@
+//! Hearken's storage: mentions, their matched topics, and listening topics, in PostgreSQL
+//! (deployments) or SQLite (the embedded default).
+//!
+//! [`Store`] is an enum over the two backends rather than a trait object: the set of backends
+//! is closed, and an enum keeps async methods free of boxing. Each backend writes its own SQL,
+//! and one contract test suite runs against both.
+
+mod error;
+mod flat;
+mod model;
+mod postgres;
+mod sqlite;
+
+pub use error::StoreError;
+pub use model::{InsertOutcome, MentionFilter, PageCursor, StoredMention, TopicRecord};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use hearken_core::mention::NewMention;
+
+/// The embedded default: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://hearken.db";
+
+/// A mention store on one of the supported databases.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Postgres(PgStore),
+    Sqlite(SqliteStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Store::Postgres($store) => $call,
+            Store::Sqlite($store) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Connects to `postgres://…` or `sqlite://…` (the SQLite file is created if missing) and
+    /// applies the migrations embedded in this binary.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Store::Postgres(PgStore::connect(url).await?)
+        } else if url.starts_with("sqlite:") {
+            Store::Sqlite(SqliteStore::connect(url).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact(url)));
+        };
+        tracing::info!(backend = store.backend(), "store ready");
+        Ok(store)
+    }
+
+    /// `postgres` or `sqlite`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Postgres(_) => "postgres",
+            Store::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Stores new mentions and the topics each matched, in one transaction that is committed
+    /// before this returns. `topics[i]` belongs to `mentions[i]`. A mention whose
+    /// `(source, external_id)` is already stored, or repeats an earlier one in the same call,
+    /// is not written and comes back as [`InsertOutcome::Duplicate`].
+    pub async fn insert_mentions(
+        &self,
+        mentions: &[NewMention],
+        topics: &[Vec<String>],
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        assert_eq!(mentions.len(), topics.len(), "one topic list per mention");
+        if mentions.is_empty() {
+            return Ok(Vec::new());
+        }
+        dispatch!(self, store => store.insert_mentions(mentions, topics).await)
+    }
+
+    pub async fn get_mention(&self, id: i64) -> Result<Option<StoredMention>, StoreError> {
+        dispatch!(self, store => store.get_mention(id).await)
+    }
+
+    /// Mentions matching `filter`, newest first, at most `limit`, after `cursor` when given.
+    pub async fn list_mentions(
+        &self,
+        filter: &MentionFilter,
+        cursor: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<StoredMention>, StoreError> {
+        dispatch!(self, store => store.list_mentions(filter, cursor, limit).await)
+    }
+
+    /// Creates or replaces a topic; the creation time of a replaced topic is kept.
+    pub async fn put_topic(
+        &self,
+        name: &str,
+        query: &str,
+        brand: bool,
+    ) -> Result<TopicRecord, StoreError> {
+        dispatch!(self, store => store.put_topic(name, query, brand).await)
+    }
+
+    pub async fn list_topics(&self) -> Result<Vec<TopicRecord>, StoreError> {
+        dispatch!(self, store => store.list_topics().await)
+    }
+
+    /// Deletes a topic and its matches; false when there was no such topic.
+    pub async fn delete_topic(&self, name: &str) -> Result<bool, StoreError> {
+        dispatch!(self, store => store.delete_topic(name).await)
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        dispatch!(self, store => store.close().await)
+    }
+}
+
+/// The URL without its password, for messages and logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
+        assert_eq!(super::redact("mysql://u@h"), "mysql://u@h");
+    }
+}
