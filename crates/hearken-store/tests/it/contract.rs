@@ -66,10 +66,12 @@ pub(crate) async fn run(store: &Store) {
 async fn inserts_and_reads_back_every_field(store: &Store) {
     let created = DateTime::from_timestamp(1_424_806_552, 123_456_000).unwrap();
     let m = mention("twitter", "fields-1", created);
-    let outcomes =
-        within(store.insert_mentions(&[m.clone()], &[vec!["acme".into(), "brand".into()]]))
-            .await
-            .unwrap();
+    let outcomes = within(store.insert_mentions(
+        std::slice::from_ref(&m),
+        &[vec!["acme".into(), "brand".into()]],
+    ))
+    .await
+    .unwrap();
     let InsertOutcome::Inserted(id) = outcomes[0] else {
         panic!("not inserted: {outcomes:?}")
     };
