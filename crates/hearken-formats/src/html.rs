@@ -51,6 +51,10 @@ pub(crate) fn to_text(html: &str) -> String {
     collapse_blank_lines(decoded.trim())
 }
 
+/// Longest tag read as markup; a longer run after `<` is text. Bounding the scan keeps
+/// stripping linear on hostile input such as `<a<a<a…` with no `>`.
+const MAX_TAG_LEN: usize = 4096;
+
 /// Index of the `>` that ends a tag, skipping quoted attribute values.
 fn tag_end(tag: &str) -> Option<usize> {
     let first = tag.chars().next()?;
@@ -58,12 +62,17 @@ fn tag_end(tag: &str) -> Option<usize> {
         return None;
     }
     let mut quote: Option<char> = None;
-    for (index, c) in tag.char_indices() {
+    for (index, c) in tag
+        .char_indices()
+        .take_while(|(index, _)| *index < MAX_TAG_LEN)
+    {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '"' | '\'') => quote = Some(c),
             (None, '>') => return Some(index),
+            // Another `<` before any `>`: the first one was text.
+            (None, '<') => return None,
             (None, _) => {}
         }
     }
@@ -98,9 +107,11 @@ pub(crate) fn decode_entities(text: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
+        // Entity names are short; looking further for `;` would make `&&&&…` quadratic.
         let decoded = after
-            .find(';')
-            .filter(|&end| end <= 32)
+            .bytes()
+            .take(33)
+            .position(|b| b == b';')
             .and_then(|end| entity(&after[..end]).map(|c| (c, end)));
         match decoded {
             Some((c, end)) => {
@@ -161,6 +172,15 @@ mod tests {
     fn mastodon_paragraphs_and_mentions() {
         let html = r#"<p>Hi <span class="h-card"><a href="https://x.y/@a" class="u-url mention">@<span>a</span></a></span> &amp; co</p><p>line<br>two &#x1F600;</p>"#;
         assert_eq!(to_text(html), "Hi @a & co\n\nline\ntwo \u{1F600}");
+    }
+
+    #[test]
+    fn hostile_input_stays_linear() {
+        let angles = "<a".repeat(200_000);
+        let started = std::time::Instant::now();
+        assert_eq!(to_text(&angles), angles);
+        assert_eq!(decode_entities(&"&".repeat(200_000)).len(), 200_000);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
