@@ -1,0 +1,190 @@
+//! The tonic adapter: converts, calls [`Ingest`], and maps errors to statuses.
+
+use hearken_proto::v1 as pb;
+use hearken_proto::v1::ingest_service_server::{IngestService, IngestServiceServer};
+use hearken_store::{MentionFilter, PageCursor};
+use tokio_stream::StreamExt;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::convert::{mention, micros, topic};
+use crate::{Ingest, IngestError, Summary};
+
+const DEFAULT_PAGE_SIZE: u32 = 100;
+const MAX_PAGE_SIZE: u32 = 1_000;
+
+/// The `hearken.v1.IngestService` server for `ingest`.
+pub fn grpc_service(ingest: Ingest) -> IngestServiceServer<Ingest> {
+    IngestServiceServer::new(ingest)
+}
+
+fn summary(summary: Summary) -> pb::IngestSummary {
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    pb::IngestSummary {
+        accepted_count: count(summary.accepted),
+        duplicate_count: count(summary.duplicates),
+        rejected_count: count(summary.rejected),
+        errors: summary.errors,
+    }
+}
+
+fn page_size(requested: i32) -> Result<u32, IngestError> {
+    match u32::try_from(requested) {
+        Ok(0) => Ok(DEFAULT_PAGE_SIZE),
+        // As the API design guide asks, a size over the maximum is coerced, not refused.
+        Ok(size) => Ok(size.min(MAX_PAGE_SIZE)),
+        Err(_) => Err(IngestError::invalid(
+            "page_size",
+            format!("must not be negative (got {requested})"),
+        )),
+    }
+}
+
+fn mention_filter(request: &pb::ListMentionsRequest) -> Result<MentionFilter, IngestError> {
+    let status = match pb::MentionStatus::try_from(request.status) {
+        Ok(pb::MentionStatus::Unspecified) => None,
+        Ok(status) => Some(status as i32),
+        Err(_) => {
+            return Err(IngestError::invalid(
+                "status",
+                format!("{} is not a MentionStatus", request.status),
+            ));
+        }
+    };
+    let range = request.create_time_range.unwrap_or_default();
+    let non_empty = |value: &str| (!value.trim().is_empty()).then(|| value.trim().to_owned());
+    Ok(MentionFilter {
+        source: non_empty(&request.source).map(|s| s.to_ascii_lowercase()),
+        created_from: range.start_time.as_ref().map(micros),
+        created_until: range.end_time.as_ref().map(micros),
+        topic: non_empty(&request.topic),
+        status,
+    })
+}
+
+#[tonic::async_trait]
+impl IngestService for Ingest {
+    #[tracing::instrument(skip_all)]
+    async fn ingest(
+        &self,
+        request: Request<Streaming<pb::IngestRequest>>,
+    ) -> Result<Response<pb::IngestResponse>, Status> {
+        let mut stream = request.into_inner();
+        let mut total = Summary::default();
+        let mut seen = 0u64;
+        // Each message is committed as it arrives: a client that drops mid-stream keeps what
+        // it sent before, and no message is half-written.
+        while let Some(message) = stream.next().await {
+            let message = message?;
+            let count = message.mentions.len() as u64;
+            total.absorb(Ingest::ingest(self, &message.mentions, seen).await?);
+            seen += count;
+        }
+        tracing::info!(
+            records = seen,
+            accepted = total.accepted,
+            duplicates = total.duplicates,
+            rejected = total.rejected,
+            "stream ingested"
+        );
+        Ok(Response::new(pb::IngestResponse {
+            summary: Some(summary(total)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(batch = request.get_ref().mentions.len()))]
+    async fn ingest_batch(
+        &self,
+        request: Request<pb::IngestBatchRequest>,
+    ) -> Result<Response<pb::IngestBatchResponse>, Status> {
+        let result = Ingest::ingest(self, &request.get_ref().mentions, 0).await?;
+        Ok(Response::new(pb::IngestBatchResponse {
+            summary: Some(summary(result)),
+        }))
+    }
+
+    async fn get_mention(
+        &self,
+        request: Request<pb::GetMentionRequest>,
+    ) -> Result<Response<pb::GetMentionResponse>, Status> {
+        let id = request.get_ref().id;
+        let stored = self
+            .store
+            .get_mention(id)
+            .await
+            .map_err(IngestError::from)?
+            .ok_or_else(|| IngestError::NotFound {
+                what: format!("mention {id}"),
+            })?;
+        Ok(Response::new(pb::GetMentionResponse {
+            mention: Some(mention(stored)),
+        }))
+    }
+
+    async fn list_mentions(
+        &self,
+        request: Request<pb::ListMentionsRequest>,
+    ) -> Result<Response<pb::ListMentionsResponse>, Status> {
+        let request = request.into_inner();
+        let filter = mention_filter(&request)?;
+        let size = page_size(request.page_size)?;
+        let cursor = match request.page_token.as_str() {
+            "" => None,
+            token => Some(PageCursor::decode(token).ok_or_else(|| {
+                IngestError::invalid(
+                    "page_token",
+                    "is not a token from a previous ListMentions response",
+                )
+            })?),
+        };
+        let mentions = self
+            .store
+            .list_mentions(&filter, cursor, size)
+            .await
+            .map_err(IngestError::from)?;
+        let next_page_token = match mentions.last() {
+            Some(last) if mentions.len() == size as usize => PageCursor::after(last).encode(),
+            _ => String::new(),
+        };
+        Ok(Response::new(pb::ListMentionsResponse {
+            mentions: mentions.into_iter().map(mention).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn put_topic(
+        &self,
+        request: Request<pb::PutTopicRequest>,
+    ) -> Result<Response<pb::PutTopicResponse>, Status> {
+        let wanted = request
+            .into_inner()
+            .topic
+            .ok_or_else(|| IngestError::invalid("topic", "is required"))?;
+        let record = self
+            .topics
+            .put(&self.store, &wanted.name, &wanted.query, wanted.brand)
+            .await?;
+        Ok(Response::new(pb::PutTopicResponse {
+            topic: Some(topic(record)),
+        }))
+    }
+
+    async fn list_topics(
+        &self,
+        _request: Request<pb::ListTopicsRequest>,
+    ) -> Result<Response<pb::ListTopicsResponse>, Status> {
+        let records = self.store.list_topics().await.map_err(IngestError::from)?;
+        Ok(Response::new(pb::ListTopicsResponse {
+            topics: records.into_iter().map(topic).collect(),
+        }))
+    }
+
+    async fn delete_topic(
+        &self,
+        request: Request<pb::DeleteTopicRequest>,
+    ) -> Result<Response<pb::DeleteTopicResponse>, Status> {
+        self.topics
+            .delete(&self.store, &request.get_ref().name)
+            .await?;
+        Ok(Response::new(pb::DeleteTopicResponse {}))
+    }
+}

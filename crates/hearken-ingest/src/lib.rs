@@ -1,0 +1,15 @@
+//! The ingestion service: mentions come in, are validated and normalised, matched against the
+//! listening topics, and stored durably and idempotently before the call returns.
+//!
+//! [`Ingest`] is plain async code over core types; [`grpc_service`] is the thin tonic adapter.
+
+mod convert;
+mod error;
+mod grpc;
+mod service;
+mod topics;
+
+pub use error::IngestError;
+pub use grpc::grpc_service;
+pub use service::{Ingest, IngestConfig, MAX_LISTED_ERRORS, Summary};
+pub use topics::{MAX_TOPICS, Topics};

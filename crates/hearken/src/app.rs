@@ -1,0 +1,150 @@
+//! The server: bind first (so port 0 works and tests know the address), then serve until the
+//! cancellation token fires, then shut down in order.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use hearken_ingest::Ingest;
+use hearken_proto::v1::ingest_service_server::IngestServiceServer;
+use hearken_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+
+use crate::config::ServeConfig;
+
+/// How often an ingest server re-reads the topics, to pick up other replicas' changes.
+const TOPIC_REFRESH: Duration = Duration::from_secs(10);
+
+/// A bound, ready server: migrations applied, listener open.
+#[derive(Debug)]
+pub struct App {
+    config: ServeConfig,
+    listener: TcpListener,
+    store: Store,
+    ingest: Option<Ingest>,
+}
+
+impl App {
+    /// Connects to the store (applying migrations), prepares the roles' services, and binds.
+    pub async fn bind(config: ServeConfig) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.store.database_url)
+            .await
+            .with_context(|| format!("cannot open the store at {}", config.store.database_url))?;
+        let ingest = match config.role.runs_ingest() {
+            true => Some(Ingest::new(store.clone(), config.limits.ingest()).await?),
+            false => None,
+        };
+        let listener = TcpListener::bind(config.grpc.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.grpc.addr))?;
+        Ok(Self {
+            config,
+            listener,
+            store,
+            ingest,
+        })
+    }
+
+    /// The address the server listens on, with the real port when 0 was asked for.
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` is cancelled, then: reports NOT_SERVING, stops accepting,
+    /// lets in-flight requests finish within the grace period, and closes the store.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let App {
+            config,
+            listener,
+            store,
+            ingest,
+        } = self;
+        let addr = listener.local_addr()?;
+        let (health, health_service) = tonic_health::server::health_reporter();
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(hearken_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .context("cannot build the reflection service")?;
+
+        let serving = CancellationToken::new();
+        let mut background = tokio::task::JoinSet::new();
+        let ingest_service = match ingest {
+            Some(ingest) => {
+                health.set_serving::<IngestServiceServer<Ingest>>().await;
+                background.spawn(refresh_topics(ingest.clone(), serving.clone()));
+                Some(
+                    hearken_ingest::grpc_service(ingest)
+                        .max_decoding_message_size(config.grpc.max_message_bytes),
+                )
+            }
+            None => None,
+        };
+        health.set_service_status("", ServingStatus::Serving).await;
+
+        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+        let server = Server::builder()
+            .timeout(config.grpc.request_timeout())
+            .concurrency_limit_per_connection(config.grpc.max_concurrent_requests)
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_optional_service(ingest_service)
+            .serve_with_incoming_shutdown(incoming, serving.clone().cancelled_owned());
+        let mut server = tokio::spawn(server);
+        tracing::info!(%addr, role = ?config.role, store = store.backend(), "serving gRPC");
+
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            result = &mut server => {
+                store.close().await;
+                return result.context("server task failed")?.context("server failed");
+            }
+        }
+
+        tracing::info!("shutting down: refusing new work, finishing requests in flight");
+        health
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        health
+            .set_not_serving::<IngestServiceServer<Ingest>>()
+            .await;
+        serving.cancel();
+        let grace = config.grpc.shutdown_grace();
+        match tokio::time::timeout(grace, &mut server).await {
+            Ok(result) => result
+                .context("server task failed")?
+                .context("server failed")?,
+            Err(_) => {
+                tracing::warn!(
+                    ?grace,
+                    "requests still running after the grace period; abandoning them"
+                );
+                server.abort();
+            }
+        }
+        background.shutdown().await;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn refresh_topics(ingest: Ingest, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval(TOPIC_REFRESH);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = ticks.tick() => {
+                if let Err(error) = ingest.topics().reload(ingest.store()).await {
+                    tracing::warn!(%error, "cannot refresh topics; keeping the current ones");
+                }
+            }
+        }
+    }
+}

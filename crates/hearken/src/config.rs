@@ -1,0 +1,101 @@
+//! `hearken serve` flags, one struct per concern; every flag also reads a `HEARKEN_*` variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hearken_core::mention::Limits;
+use hearken_ingest::IngestConfig;
+
+/// Which services a server mounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Every service in one process: the embedded default.
+    All,
+    /// Validation, de-duplication, listening topics and the durable queue of mentions.
+    Ingest,
+}
+
+impl Role {
+    pub fn runs_ingest(self) -> bool {
+        matches!(self, Role::All | Role::Ingest)
+    }
+}
+
+/// Everything `hearken serve` needs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeConfig {
+    /// Which services to run in this process.
+    #[arg(long, env = "HEARKEN_ROLE", value_enum, default_value_t = Role::All)]
+    pub role: Role,
+    #[command(flatten)]
+    pub grpc: GrpcConfig,
+    #[command(flatten)]
+    pub store: StoreConfig,
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+}
+
+/// The gRPC listener and its limits.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GrpcConfig {
+    /// Address for gRPC; port 0 picks a free port. Use 0.0.0.0 to accept other machines.
+    #[arg(
+        long = "listen",
+        env = "HEARKEN_LISTEN",
+        default_value = "127.0.0.1:50051"
+    )]
+    pub addr: SocketAddr,
+    /// Largest gRPC message a client may send, in bytes.
+    #[arg(long, env = "HEARKEN_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// Longest a request may run before it fails with DEADLINE_EXCEEDED, in seconds.
+    #[arg(long, env = "HEARKEN_REQUEST_TIMEOUT_SECS", default_value_t = 300)]
+    pub request_timeout_secs: u64,
+    /// Most concurrent requests on one connection.
+    #[arg(long, env = "HEARKEN_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
+    pub max_concurrent_requests: usize,
+    /// How long in-flight requests may take to finish after SIGTERM, in seconds.
+    #[arg(long, env = "HEARKEN_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl GrpcConfig {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// Where mentions are kept.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreConfig {
+    /// `sqlite://FILE` (created if missing) or `postgres://USER:PASSWORD@HOST/DB`.
+    #[arg(long, env = "HEARKEN_DATABASE_URL", default_value = hearken_store::DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+/// Bounds on what clients may send.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitsConfig {
+    /// Longest mention text accepted, in characters.
+    #[arg(long, env = "HEARKEN_MAX_TEXT_CHARS", default_value_t = 10_000)]
+    pub max_text_chars: usize,
+    /// Most mentions in one IngestBatch call or one message of an Ingest stream.
+    #[arg(long, env = "HEARKEN_MAX_BATCH", default_value_t = 10_000)]
+    pub max_batch: usize,
+}
+
+impl LimitsConfig {
+    pub fn ingest(&self) -> IngestConfig {
+        IngestConfig {
+            limits: Limits {
+                max_text_chars: self.max_text_chars,
+                ..Limits::default()
+            },
+            max_batch_size: self.max_batch,
+        }
+    }
+}

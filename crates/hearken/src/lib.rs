@@ -1,0 +1,12 @@
+//! The `hearken` binary's library: the server that mounts every role, and the client commands.
+//!
+//! Tests start the same [`App`] that `hearken serve` runs, on an ephemeral port.
+
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod healthcheck;
+pub mod import;
+
+pub use app::App;
+pub use config::{Role, ServeConfig};
