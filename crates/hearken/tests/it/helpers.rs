@@ -1,0 +1,168 @@
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hearken::App;
+use hearken::config::{GrpcConfig, LimitsConfig, Role, ServeConfig, StoreConfig};
+use hearken_proto::v1 as pb;
+use hearken_proto::v1::ingest_service_client::IngestServiceClient;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+
+/// Fails the test instead of hanging it.
+pub(crate) async fn within<T>(future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(120), future)
+        .await
+        .expect("timed out")
+}
+
+/// The shared test data, beside the repository (or where `HEARKEN_SHARED_DATA` says).
+pub(crate) fn shared_data(relative: &str) -> PathBuf {
+    let root = std::env::var_os("HEARKEN_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    root.join(relative)
+}
+
+/// A directory removed when dropped.
+#[derive(Debug)]
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    pub(crate) fn new() -> Self {
+        let path =
+            std::env::temp_dir().join(format!("hearken-it-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    pub(crate) fn sqlite_url(&self) -> String {
+        format!("sqlite://{}", self.0.join("hearken.db").display())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh Postgres database on the test server, or `None` (outside CI) when there is none.
+pub(crate) async fn postgres_url() -> Option<String> {
+    let Ok(base) = std::env::var("HEARKEN_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set HEARKEN_TEST_POSTGRES_URL"
+        );
+        return None;
+    };
+    let name = format!("hearken_it_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let (server, _) = base.rsplit_once('/').unwrap();
+    Some(format!("{server}/{name}"))
+}
+
+pub(crate) fn config(database_url: &str) -> ServeConfig {
+    ServeConfig {
+        role: Role::All,
+        grpc: GrpcConfig {
+            addr: ([127, 0, 0, 1], 0).into(),
+            max_message_bytes: 4 * 1024 * 1024,
+            request_timeout_secs: 60,
+            max_concurrent_requests: 64,
+            shutdown_grace_secs: 10,
+        },
+        store: StoreConfig {
+            database_url: database_url.to_owned(),
+        },
+        limits: LimitsConfig {
+            max_text_chars: 10_000,
+            max_batch: 1_000,
+        },
+    }
+}
+
+/// A running server and a client for it.
+#[derive(Debug)]
+pub(crate) struct TestApp {
+    pub(crate) addr: SocketAddr,
+    pub(crate) ingest: IngestServiceClient<Channel>,
+    shutdown: CancellationToken,
+    server: JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    pub(crate) async fn spawn(config: ServeConfig) -> Self {
+        let app = within(App::bind(config)).await.unwrap();
+        let addr = app.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(app.run(shutdown.clone()));
+        // The listener is bound already, so the first connection succeeds without waiting.
+        let ingest = within(IngestServiceClient::connect(format!("http://{addr}")))
+            .await
+            .unwrap();
+        Self {
+            addr,
+            ingest,
+            shutdown,
+            server,
+        }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Shuts the server down the way SIGTERM does, and waits for it to finish.
+    pub(crate) async fn stop(self) {
+        self.shutdown.cancel();
+        within(self.server).await.unwrap().unwrap();
+    }
+
+    /// Every stored mention, following page tokens.
+    pub(crate) async fn all_mentions(
+        &mut self,
+        filter: pb::ListMentionsRequest,
+    ) -> Vec<pb::Mention> {
+        let mut mentions = Vec::new();
+        let mut request = filter;
+        loop {
+            let page = within(self.ingest.list_mentions(request.clone()))
+                .await
+                .unwrap()
+                .into_inner();
+            mentions.extend(page.mentions);
+            if page.next_page_token.is_empty() {
+                return mentions;
+            }
+            request.page_token = page.next_page_token;
+        }
+    }
+}
+
+/// A valid mention with the given ids, created an hour ago.
+pub(crate) fn mention(external_id: &str, text: &str) -> pb::Mention {
+    let created = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    pb::Mention {
+        source: "twitter".into(),
+        external_id: external_id.into(),
+        author: Some(pb::Author {
+            handle: "@jnardino".into(),
+            followers_count: 10,
+            ..Default::default()
+        }),
+        text: text.into(),
+        create_time: Some(hearken_proto::prost_types::Timestamp {
+            seconds: created.timestamp(),
+            nanos: 0,
+        }),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,9 @@
+//! The `hearken` server, started for real on an ephemeral port and called over gRPC.
+
+// A test that cannot unwrap should fail loudly; clippy only exempts `#[test]` bodies.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+mod ingest;
+mod protocol;
+mod topics;

@@ -1,0 +1,65 @@
+use std::time::Duration;
+
+use tokio_stream::StreamExt;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
+use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+
+use crate::helpers::{TempDir, TestApp, config, within};
+
+#[tokio::test]
+async fn health_answers_serving_then_nothing_after_shutdown() {
+    let dir = TempDir::new();
+    let app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    let url = app.url();
+    let status = within(hearken::healthcheck::check(&url, Duration::from_secs(5)))
+        .await
+        .unwrap();
+    assert_eq!(status, ServingStatus::Serving);
+    app.stop().await;
+    assert!(
+        within(hearken::healthcheck::check(&url, Duration::from_secs(2)))
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn reflection_lists_every_service() {
+    let dir = TempDir::new();
+    let app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    let channel = within(
+        tonic::transport::Endpoint::from_shared(app.url())
+            .unwrap()
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let mut client = ServerReflectionClient::new(channel);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = within(client.server_reflection_info(tokio_stream::iter([request])))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = within(responses.next()).await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected reflection answer: {response:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for expected in [
+        "hearken.v1.IngestService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    app.stop().await;
+}
