@@ -118,3 +118,32 @@ fn pearson_of_a_line_is_one() {
     let r = pearson(&[1.0, 2.0, 3.0], &[2.0, 0.0, -2.0]);
     assert!((r + 1.0).abs() < 1e-12);
 }
+
+/// `$HEARKEN_SHARED_DATA`, defaulting to `shared/data` beside the clone.
+pub(crate) fn shared_dir() -> PathBuf {
+    vader_reference_dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Prints an evaluation so that `cargo test -- --nocapture` shows the measured numbers.
+pub(crate) fn print_evaluation(title: &str, e: &hearken_classify::Evaluation) {
+    println!(
+        "{title}: n={} accuracy={:.3} macro-F1={:.3}",
+        e.example_count, e.accuracy, e.macro_f1
+    );
+    for c in &e.classes {
+        println!(
+            "  {:<20} P={:.3} R={:.3} F1={:.3} support={}",
+            c.id, c.precision, c.recall, c.f1, c.support
+        );
+    }
+    println!(
+        "  confusion (rows true, columns predicted): {:?}",
+        e.confusion.labels
+    );
+    for (label, row) in e.confusion.labels.iter().zip(&e.confusion.counts) {
+        println!("  {label:<20} {row:?}");
+    }
+}

@@ -1,0 +1,180 @@
+//! Full classification of one document: sentiment, departments, intent, topics, language,
+//! urgency.
+
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{LabelScore, Model};
+use crate::sentiment::{SentimentLabel, SentimentScores, Vader};
+use crate::taxonomy::Taxonomy;
+use crate::train::{self, Example, TrainError, TrainOptions};
+use crate::{lang, topics, urgency};
+
+/// Labelled examples the default model is trained on (see `data/README.md`).
+pub const DEFAULT_EXAMPLES_JSONL: &str = include_str!("../data/examples.jsonl");
+
+/// A text to classify.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// Caller's identifier, echoed in the output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The post.
+    pub text: String,
+    /// The platform's language hint (ISO 639-1), trusted over detection when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The author's followers, which raise urgency.
+    #[serde(default)]
+    pub author_followers_count: u64,
+}
+
+/// VADER scores and label, as they appear in outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sentiment {
+    /// Negative share.
+    pub neg: f64,
+    /// Neutral share.
+    pub neu: f64,
+    /// Positive share.
+    pub pos: f64,
+    /// Normalised valence sum, -1..1.
+    pub compound: f64,
+    /// `negative`, `neutral` or `positive`.
+    pub label: Label,
+}
+
+/// Sentiment label in outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// Compound ≤ -0.05.
+    Negative,
+    /// In between.
+    Neutral,
+    /// Compound ≥ 0.05.
+    Positive,
+}
+
+impl From<SentimentScores> for Sentiment {
+    fn from(s: SentimentScores) -> Self {
+        Self {
+            neg: s.neg,
+            neu: s.neu,
+            pos: s.pos,
+            compound: s.compound,
+            label: match s.label() {
+                SentimentLabel::Negative => Label::Negative,
+                SentimentLabel::Neutral => Label::Neutral,
+                SentimentLabel::Positive => Label::Positive,
+            },
+        }
+    }
+}
+
+/// Everything Hearken decides about one document; the field names are the output format's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    /// The document's id, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// VADER sentiment.
+    pub sentiment: Sentiment,
+    /// Assigned departments, most confident first; empty for "none of these".
+    pub departments: Vec<LabelScore>,
+    /// The most likely intent.
+    pub intent: LabelScore,
+    /// Hashtags and key phrases.
+    pub topics: Vec<String>,
+    /// ISO 639-1 code, or empty when unsure.
+    pub language: String,
+    /// How soon someone should act, 0..1 (see [`crate::urgency`]).
+    pub urgency: f64,
+    /// Version of the model that decided departments and intent.
+    pub model_version: String,
+}
+
+/// Classifies documents with one model. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    vader: Vader,
+    model: Arc<Model>,
+}
+
+impl Classifier {
+    /// A classifier using `model`.
+    pub fn new(model: Arc<Model>) -> Self {
+        Self {
+            vader: Vader::new(),
+            model,
+        }
+    }
+
+    /// The model in use.
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
+    /// Classifies one document.
+    pub fn classify(&self, doc: &Document) -> Classification {
+        let scores = self.vader.polarity_scores(&doc.text);
+        let prediction = self.model.predict(&doc.text);
+        let intent_weight = self.model.taxonomy().intent_urgency(&prediction.intent.id);
+        let urgency = urgency::urgency(
+            intent_weight,
+            prediction.intent.confidence,
+            scores.compound,
+            doc.author_followers_count,
+        );
+        let language = match doc.language.as_deref().map(str::trim) {
+            Some(hint) if !hint.is_empty() => hint.to_lowercase(),
+            _ => lang::detect(&doc.text).to_owned(),
+        };
+        Classification {
+            id: doc.id.clone(),
+            sentiment: scores.into(),
+            departments: prediction.departments,
+            intent: prediction.intent,
+            topics: topics::extract(&doc.text),
+            language,
+            urgency,
+            model_version: self.model.version().to_owned(),
+        }
+    }
+}
+
+/// Why the default model could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum DefaultModelError {
+    /// A line of the shipped examples does not parse.
+    #[error("shipped examples: {0}")]
+    Examples(#[from] crate::io::ReadError),
+    /// Training refused the shipped examples.
+    #[error("shipped examples: {0}")]
+    Train(#[from] TrainError),
+}
+
+/// The default model: the default taxonomy trained on the shipped examples with the default
+/// options (all examples, none held out), built once per process on first use. Building is
+/// deterministic, so every process and replica has the same model version.
+pub fn default_model() -> Result<Arc<Model>, Arc<DefaultModelError>> {
+    static MODEL: OnceLock<Result<Arc<Model>, Arc<DefaultModelError>>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let examples = default_examples().map_err(|e| Arc::new(e.into()))?;
+            let options = TrainOptions {
+                holdout_fraction: 0.0,
+                ..TrainOptions::default()
+            };
+            train::train(&Taxonomy::default_taxonomy(), &examples, &options, 0)
+                .map(Arc::new)
+                .map_err(|e| Arc::new(e.into()))
+        })
+        .clone()
+}
+
+/// The shipped labelled examples.
+pub fn default_examples() -> Result<Vec<Example>, crate::io::ReadError> {
+    crate::io::read_examples(DEFAULT_EXAMPLES_JSONL.as_bytes())
+}

@@ -1,0 +1,206 @@
+//! Language detection: small and honest.
+//!
+//! Texts in a script that only one or a few languages use (Japanese kana, Hangul, Han,
+//! Cyrillic, Greek, Arabic, Hebrew, Thai, Devanagari) are decided by script. Latin-script
+//! texts are scored against the most frequent function words of twelve languages; the winner
+//! must have at least two hits and beat the runner-up clearly, otherwise the answer is the
+//! empty string ("unknown"), which is better than a guess for short posts.
+
+/// Latin-script languages and their most frequent function words, lowercase. Words shared
+/// by several languages count for each of them.
+const PROFILES: &[(&str, &[&str])] = &[
+    (
+        "da",
+        &[
+            "af", "at", "de", "den", "det", "en", "er", "et", "for", "har", "ikke", "jeg", "med",
+            "men", "og", "på", "som", "til", "var", "vi",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "auf", "das", "dem", "den", "der", "die", "ein", "eine", "es", "ich", "ist", "mit",
+            "nicht", "noch", "sich", "sie", "und", "von", "wir", "zu",
+        ],
+    ),
+    (
+        "en",
+        &[
+            "a", "and", "are", "for", "have", "i", "in", "is", "it", "my", "not", "of", "on",
+            "that", "the", "this", "to", "was", "with", "you",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "con", "de", "del", "el", "en", "es", "la", "las", "lo", "los", "me", "mi", "no",
+            "para", "por", "que", "se", "su", "un", "una", "y",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "au", "avec", "ce", "de", "des", "du", "est", "et", "je", "la", "le", "les", "mon",
+            "ne", "pas", "pour", "que", "qui", "sur", "un", "une", "vous",
+        ],
+    ),
+    (
+        "id",
+        &[
+            "ada", "akan", "aku", "dan", "dari", "di", "dengan", "ini", "itu", "ke", "saya",
+            "sudah", "tidak", "untuk", "yang",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "che", "con", "del", "della", "di", "e", "gli", "il", "in", "la", "le", "mi", "non",
+            "per", "più", "sono", "un", "una",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "de", "dat", "een", "en", "het", "ik", "in", "is", "met", "niet", "op", "te", "van",
+            "voor", "wat", "we", "zijn",
+        ],
+    ),
+    (
+        "pl",
+        &[
+            "do", "i", "jak", "jest", "na", "nie", "o", "od", "po", "się", "tak", "to", "w", "z",
+            "za", "że",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "com", "da", "de", "do", "e", "em", "está", "eu", "mas", "meu", "não", "o", "os",
+            "para", "por", "que", "se", "um", "uma", "você",
+        ],
+    ),
+    (
+        "sv",
+        &[
+            "att", "av", "det", "en", "ett", "för", "har", "inte", "jag", "med", "men", "och",
+            "om", "på", "som", "till", "var", "är",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "bir", "bu", "çok", "da", "de", "gibi", "için", "ile", "mi", "ne", "olarak", "ve",
+            "ama", "daha", "ben",
+        ],
+    ),
+];
+
+/// ISO 639-1 code of `text`'s language, or `""` when unsure.
+pub fn detect(text: &str) -> &'static str {
+    if let Some(code) = by_script(text) {
+        return code;
+    }
+    let mut hits = [0u32; PROFILES.len()];
+    let mut word = String::new();
+    for raw in text.split(|c: char| !(c.is_alphabetic() || c == '\'')) {
+        if raw.is_empty() || raw.starts_with('\'') {
+            continue;
+        }
+        word.clear();
+        word.extend(raw.chars().flat_map(char::to_lowercase));
+        for (h, (_, words)) in hits.iter_mut().zip(PROFILES) {
+            if words.contains(&word.as_str()) {
+                *h += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(u32, &str)> = hits
+        .iter()
+        .zip(PROFILES)
+        .map(|(&h, (code, _))| (h, *code))
+        .collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
+    match ranked.as_slice() {
+        // A clear winner: two hits at least, and a third more than the runner-up.
+        [(best, code), (second, _), ..]
+            if *best >= 2 && *best * 3 >= *second * 4 && best > second =>
+        {
+            code
+        }
+        _ => "",
+    }
+}
+
+/// Languages decided by their script, when at least a third of the letters are in it.
+fn by_script(text: &str) -> Option<&'static str> {
+    let (mut letters, mut kana, mut hangul, mut han) = (0u32, 0u32, 0u32, 0u32);
+    let mut other: [(u32, &str); 7] = [
+        (0, "ru"),
+        (0, "el"),
+        (0, "ar"),
+        (0, "he"),
+        (0, "th"),
+        (0, "hi"),
+        (0, "ka"),
+    ];
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        match c as u32 {
+            0x3040..=0x30FF => kana += 1,
+            0xAC00..=0xD7AF | 0x1100..=0x11FF => hangul += 1,
+            0x4E00..=0x9FFF | 0x3400..=0x4DBF => han += 1,
+            0x0400..=0x04FF => other[0].0 += 1,
+            0x0370..=0x03FF => other[1].0 += 1,
+            0x0600..=0x06FF => other[2].0 += 1,
+            0x0590..=0x05FF => other[3].0 += 1,
+            0x0E00..=0x0E7F => other[4].0 += 1,
+            0x0900..=0x097F => other[5].0 += 1,
+            0x10A0..=0x10FF => other[6].0 += 1,
+            _ => {}
+        }
+    }
+    let enough = |n: u32| n > 0 && n * 3 >= letters;
+    if enough(kana) {
+        return Some("ja");
+    }
+    if enough(hangul) {
+        return Some("ko");
+    }
+    if enough(han) {
+        return Some("zh");
+    }
+    other
+        .iter()
+        .find(|(n, _)| enough(*n))
+        .map(|&(_, code)| code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detect;
+
+    #[test]
+    fn detects_common_languages_and_admits_doubt() {
+        assert_eq!(
+            detect("My order is late and the app is not working for me"),
+            "en"
+        );
+        assert_eq!(
+            detect("No me llegó el pedido y nadie responde en el chat"),
+            "es"
+        );
+        assert_eq!(
+            detect("Je ne comprends pas pourquoi la livraison est en retard"),
+            "fr"
+        );
+        assert_eq!(
+            detect("Ich habe die Rechnung nicht bekommen und das ist ärgerlich"),
+            "de"
+        );
+        assert_eq!(detect("Não recebi o meu pedido e ninguém responde"), "pt");
+        assert_eq!(detect("注文した商品がまだ届きません"), "ja");
+        assert_eq!(detect("Заказ до сих пор не пришёл"), "ru");
+        assert_eq!(detect("lol"), "");
+        assert_eq!(detect("🔥🔥🔥 #wow"), "");
+    }
+}
