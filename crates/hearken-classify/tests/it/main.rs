@@ -2,6 +2,7 @@
 
 mod airline;
 mod data;
+mod grpc;
 mod model;
 mod vader_behaviour;
 mod vader_ground_truth;
