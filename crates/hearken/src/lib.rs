@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod healthcheck;
 pub mod import;
+pub mod rank;
 
 pub use app::App;
 pub use config::{Role, ServeConfig};

@@ -51,6 +51,9 @@ enum Command {
         #[arg(long, env = "HEARKEN_HEALTHCHECK_TIMEOUT_SECS", default_value_t = 2)]
         timeout_secs: u64,
     },
+    /// Influence scoring tools.
+    #[command(subcommand)]
+    Influence(InfluenceCommand),
     /// Serve on SQLite, import a real Mastodon thread shipped with Hearken, and show what came in.
     Demo {
         /// Where the demo keeps its mentions.
@@ -62,6 +65,32 @@ enum Command {
         database_url: String,
         #[command(flatten)]
         limits: LimitsConfig,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum InfluenceCommand {
+    /// Weighted PageRank of every node of an edge list, as igraph and networkx compute it.
+    ///
+    /// Edges are CSV with the header `source,target,weight`; the optional personalisation is CSV
+    /// `node,weight` (the teleport distribution, e.g. one department's authors). Writes
+    /// `node,score` sorted by node.
+    Rank {
+        /// Edge list CSV.
+        #[arg(long)]
+        edges: PathBuf,
+        /// Personalisation CSV.
+        #[arg(long)]
+        personalize: Option<PathBuf>,
+        /// Where to write the scores.
+        #[arg(long)]
+        output: PathBuf,
+        /// Probability of following an edge rather than teleporting.
+        #[arg(long, default_value_t = 0.85)]
+        damping: f64,
+        /// Stop when the scores change by less than this in L1 norm.
+        #[arg(long, default_value_t = 1e-10)]
+        tolerance: f64,
     },
 }
 
@@ -127,6 +156,21 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
             println!("{server} is SERVING");
+        }
+        Command::Influence(InfluenceCommand::Rank {
+            edges,
+            personalize,
+            output,
+            damping,
+            tolerance,
+        }) => {
+            let options = hearken_influence::PageRankOptions {
+                damping,
+                tolerance,
+                ..Default::default()
+            };
+            let (nodes, iterations) = hearken::rank::rank(&edges, personalize.as_deref(), &output, &options)?;
+            println!("ranked {nodes} nodes in {iterations} iterations; wrote {}", output.display());
         }
         Command::Demo {
             database_url,

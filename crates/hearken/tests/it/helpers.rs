@@ -38,6 +38,10 @@ impl TempDir {
         Self(path)
     }
 
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+
     pub(crate) fn sqlite_url(&self) -> String {
         format!("sqlite://{}", self.0.join("hearken.db").display())
     }

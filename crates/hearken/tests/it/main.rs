@@ -6,4 +6,5 @@
 mod helpers;
 mod ingest;
 mod protocol;
+mod rank;
 mod topics;
