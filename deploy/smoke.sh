@@ -50,7 +50,29 @@ eval "$(timeout "${SMOKE_BUILD_SECS:-1800}" "$here/build-images.sh")"
 build_secs=$((SECONDS - t0))
 hearken=$here/bin/hearken
 
-read -r -a services <<<"${SMOKE_SERVICES:-$(compose config --services | tr '\n' ' ')}"
+# A service whose role the binary does not have yet would only crash-loop: leave it out, loudly.
+# Clap rejects an unknown --role before it looks at anything else, and before serving.
+has_role() {
+    local out
+    out=$("$hearken" serve --role "$1" --listen not-an-address 2>&1 || true)
+    ! grep -q -- "for '--role" <<<"$out"
+}
+if [[ -n ${SMOKE_SERVICES:-} ]]; then
+    read -r -a services <<<"$SMOKE_SERVICES"
+else
+    services=()
+    for service in $(compose config --services); do
+        role=$(compose config | awk -v s="  $service:" '
+            $0 == s { inside = 1; next }
+            inside && /^  [^ ]/ { exit }
+            inside && /^ *- --role$/ { getline; print $2; exit }')
+        if [[ -z $role ]] || has_role "$role"; then
+            services+=("$service")
+        else
+            log "SKIPPED service $service: this binary has no role '$role' yet"
+        fi
+    done
+fi
 log "starting: ${services[*]}"
 t=$SECONDS
 started=1
@@ -85,11 +107,18 @@ psql() { compose exec -T postgres psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d
 
 if "$hearken" import --help >/dev/null 2>&1; then
     before=$(psql -c 'select count(*) from mentions') || fail "counting mentions"
-    timeout 60 "$hearken" import --server "$ingest_url" "$sample" || fail "hearken import"
+    report=$(timeout 60 "$hearken" import --server "$ingest_url" "$sample") || fail "hearken import"
+    printf '%s\n' "$report" >&2
+    accepted=$(sed -n 's/.*: \([0-9][0-9]*\) accepted,.*/\1/p' <<<"$report" | head -n1)
+    [[ -n $accepted ]] || fail "cannot read the accepted count from hearken import"
+    ((accepted > 0)) || fail "ingest accepted none of the sample"
     after=$(psql -c 'select count(*) from mentions') || fail "counting mentions"
-    expected=$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(len(d["ancestors"]) + len(d["descendants"]))' "$sample")
-    log "mentions in postgres: $before before, $after after importing $expected statuses"
-    ((after - before == expected)) || fail "expected $expected new mentions, found $((after - before))"
+    log "mentions in postgres: $before before, $after after; ingest acknowledged $accepted"
+    ((after - before == accepted)) || fail "ingest acknowledged $accepted mentions, postgres gained $((after - before))"
+    # Importing again must store nothing new: ingest de-duplicates on the source's ids.
+    timeout 60 "$hearken" import --server "$ingest_url" "$sample" >/dev/null || fail "second hearken import"
+    again=$(psql -c 'select count(*) from mentions') || fail "counting mentions"
+    ((again == after)) || fail "a second import of the same file added $((again - after)) mentions"
 else
     log "SKIPPED the import check: this binary has no \`hearken import\` yet"
 fi
