@@ -53,7 +53,7 @@ for cat in sorted(by_cat):
     if any(m in cat.lower() for m in MONEY):
         depts.append("finance")
     problem = any(p in cat.lower() for p in PROBLEM)
-    for text in rng.sample(by_cat[cat], 3):
+    for text in rng.sample(by_cat[cat], 2):
         intent = "complaint" if problem and not looks_like_question(text) else "question"
         add("banking77", text, depts, intent)
 
@@ -67,7 +67,7 @@ domain_of = {i: d for d, intents in domains.items() for i in intents}
 HR_WORK = {"pto_request_status", "next_holiday", "insurance_change", "insurance", "payday",
            "w2", "rollover_401k", "pto_balance", "pto_request", "direct_deposit", "pto_used",
            "income", "taxes"}
-PER_INTENT = {"banking": 5, "credit_cards": 5, "work": 9}
+PER_INTENT = {"banking": 3, "credit_cards": 3, "work": 6}
 by_intent = {}
 for text, intent in clinc["train"]:
     by_intent.setdefault(intent, []).append(text)
@@ -85,9 +85,9 @@ for intent in sorted(by_intent):
         for t in rng.sample(texts, PER_INTENT["work"]):
             add("clinc150", t, ["hr"], "question")
     elif domain in ("small_talk", "utility", "kitchen_and_dining", "auto_and_commute", "home", "meta"):
-        for t in rng.sample(texts, 2):
+        for t in rng.sample(texts, 1):
             add("clinc150", t, [], "question" if looks_like_question(t) else "other")
-for t in rng.sample([t for t, _ in clinc["oos_train"]], 60):
+for t in rng.sample([t for t, _ in clinc["oos_train"]], 40):
     add("clinc150", t, [], "question" if looks_like_question(t) else "other")
 
 # Bitext: categories to departments as the shared README suggests; placing an order is
@@ -100,7 +100,7 @@ BITEXT = {
     "CONTACT": ["customer_service"], "FEEDBACK": ["customer_service"],
     "NEWSLETTER": ["marketing"],
 }
-PER_BITEXT = {"place_order": 60, "newsletter_subscription": 60, "complaint": 40}
+PER_BITEXT = {"place_order": 40, "newsletter_subscription": 40, "complaint": 30}
 with open(os.path.join(SHARED, "bitext-customer-support/Bitext_Sample_Customer_Support_Training_Dataset.csv"),
           encoding="utf-8") as f:
     rows = list(csv.DictReader(f))
@@ -115,7 +115,7 @@ for (cat, intent) in sorted(by_intent):
         depts, label = ["sales"], "purchase_intent"
     elif intent in ("complaint", "payment_issue", "registration_problems"):
         label = "complaint"
-    for t in rng.sample(texts, min(len(texts), PER_BITEXT.get(intent, 8))):
+    for t in rng.sample(texts, min(len(texts), PER_BITEXT.get(intent, 5))):
         add("bitext", t, depts, label)
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "handwritten.tsv"), encoding="utf-8") as f:

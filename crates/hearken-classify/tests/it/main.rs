@@ -3,6 +3,7 @@
 mod airline;
 mod data;
 mod grpc;
+mod io;
 mod model;
 mod vader_behaviour;
 mod vader_ground_truth;

@@ -25,7 +25,7 @@ fn shipped_examples_train_a_useful_model_on_a_seeded_holdout() {
     // Floors well below the measured values (see the report): they catch a broken pipeline,
     // not a one-point regression.
     assert!(
-        departments.macro_f1 > 0.5,
+        departments.macro_f1 > 0.55,
         "department macro-F1 {}",
         departments.macro_f1
     );
