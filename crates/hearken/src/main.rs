@@ -169,8 +169,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 tolerance,
                 ..Default::default()
             };
-            let (nodes, iterations) = hearken::rank::rank(&edges, personalize.as_deref(), &output, &options)?;
-            println!("ranked {nodes} nodes in {iterations} iterations; wrote {}", output.display());
+            let (nodes, iterations) =
+                hearken::rank::rank(&edges, personalize.as_deref(), &output, &options)?;
+            println!(
+                "ranked {nodes} nodes in {iterations} iterations; wrote {}",
+                output.display()
+            );
         }
         Command::Demo {
             database_url,

@@ -16,21 +16,24 @@ pub fn rank(
     options: &PageRankOptions,
 ) -> anyhow::Result<(usize, usize)> {
     let open = |path: &Path| -> anyhow::Result<BufReader<File>> {
-        Ok(BufReader::new(
-            File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
-        ))
+        Ok(BufReader::new(File::open(path).with_context(|| {
+            format!("cannot open {}", path.display())
+        })?))
     };
-    let mut list = csv::read_edges(open(edges)?).with_context(|| format!("in {}", edges.display()))?;
+    let mut list =
+        csv::read_edges(open(edges)?).with_context(|| format!("in {}", edges.display()))?;
     // Read before building the graph: a node named only here joins it as an isolated node.
     let teleport = match personalize {
         Some(path) => Some(
-            csv::read_personalization(open(path)?, &mut list.nodes).with_context(|| format!("in {}", path.display()))?,
+            csv::read_personalization(open(path)?, &mut list.nodes)
+                .with_context(|| format!("in {}", path.display()))?,
         ),
         None => None,
     };
     let graph = Graph::from_edges(list.nodes.len(), &list.edges)?;
     let ranked = pagerank(&graph, options, teleport.as_deref())?;
-    let file = File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
+    let file =
+        File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
     csv::write_scores(BufWriter::new(file), &list.nodes, &ranked.scores)?;
     Ok((graph.node_count(), ranked.iterations))
 }

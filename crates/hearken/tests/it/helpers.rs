@@ -126,8 +126,13 @@ impl TestApp {
 
     /// Shuts the server down the way SIGTERM does, and waits for it to finish.
     pub(crate) async fn stop(self) {
+        within(self.begin_shutdown()).await.unwrap().unwrap();
+    }
+
+    /// Starts shutting down as SIGTERM does, and returns the server task to await.
+    pub(crate) fn begin_shutdown(self) -> JoinHandle<anyhow::Result<()>> {
         self.shutdown.cancel();
-        within(self.server).await.unwrap().unwrap();
+        self.server
     }
 
     /// Every stored mention, following page tokens.

@@ -7,7 +7,9 @@ use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
-use crate::helpers::{TempDir, TestApp, config, within};
+use hearken_proto::v1 as pb;
+
+use crate::helpers::{TempDir, TestApp, config, mention, within};
 
 #[tokio::test]
 async fn health_answers_serving_then_nothing_after_shutdown() {
@@ -62,4 +64,51 @@ async fn reflection_lists_every_service() {
         );
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_stream_in_flight_finish() {
+    let dir = TempDir::new();
+    let mut app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    sender
+        .send(pb::IngestRequest {
+            mentions: vec![mention("f-1", "before the signal")],
+        })
+        .await
+        .unwrap();
+    let mut client = app.ingest.clone();
+    let call = tokio::spawn(async move {
+        client
+            .ingest(tokio_stream::wrappers::ReceiverStream::new(receiver))
+            .await
+    });
+    // Wait until the first message is stored, so the stream is surely in flight.
+    loop {
+        let stored = app.all_mentions(pb::ListMentionsRequest::default()).await;
+        if !stored.is_empty() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let stopping = app.begin_shutdown();
+    sender
+        .send(pb::IngestRequest {
+            mentions: vec![mention("f-2", "after the signal")],
+        })
+        .await
+        .unwrap();
+    drop(sender);
+    let summary = within(call)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_inner()
+        .summary
+        .unwrap();
+    assert_eq!(
+        summary.accepted_count, 2,
+        "the stream in flight was served to its end"
+    );
+    within(stopping).await.unwrap().unwrap();
 }

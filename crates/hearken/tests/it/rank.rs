@@ -19,12 +19,16 @@ fn scores(path: &Path) -> HashMap<String, f64> {
 
 #[test]
 fn rank_files_agree_with_igraph() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hearken-influence/tests/fixtures");
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../hearken-influence/tests/fixtures");
     let dir = TempDir::new();
     let output = dir.path().join("scores.csv");
     for (personalize, reference) in [
         (None, "pagerank_igraph.csv"),
-        (Some(fixtures.join("pagerank_personalization.csv")), "pagerank_igraph_personalized.csv"),
+        (
+            Some(fixtures.join("pagerank_personalization.csv")),
+            "pagerank_igraph_personalized.csv",
+        ),
     ] {
         let (nodes, _) = hearken::rank::rank(
             &fixtures.join("pagerank_edges.csv"),
@@ -38,7 +42,10 @@ fn rank_files_agree_with_igraph() {
         assert_eq!((ours.len(), nodes), (igraph.len(), igraph.len()));
         for (node, expected) in &igraph {
             let got = ours[node];
-            assert!((got - expected).abs() < 1e-6, "{reference}: {node}: {got} vs igraph {expected}");
+            assert!(
+                (got - expected).abs() < 1e-6,
+                "{reference}: {node}: {got} vs igraph {expected}"
+            );
         }
     }
 }
@@ -48,7 +55,13 @@ fn rank_names_the_bad_line() {
     let dir = TempDir::new();
     let edges = dir.path().join("edges.csv");
     std::fs::write(&edges, "source,target,weight\na,b,1\nb,c,-2\n").unwrap();
-    let error = hearken::rank::rank(&edges, None, &dir.path().join("out.csv"), &PageRankOptions::default()).unwrap_err();
+    let error = hearken::rank::rank(
+        &edges,
+        None,
+        &dir.path().join("out.csv"),
+        &PageRankOptions::default(),
+    )
+    .unwrap_err();
     let message = format!("{error:#}");
     assert!(message.contains("line 3, field `weight`"), "{message}");
 }
