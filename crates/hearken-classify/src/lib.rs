@@ -36,4 +36,4 @@ pub use model::{
 };
 pub use sentiment::{SentimentLabel, SentimentScores, Vader};
 pub use taxonomy::{Taxonomy, TaxonomyError};
-pub use train::{Example, TrainError, TrainOptions, evaluate, train};
+pub use train::{Example, TrainError, TrainOptions, cross_validate, evaluate, train};

@@ -98,6 +98,92 @@ pub fn train(
     options: &TrainOptions,
     created_unix_seconds: i64,
 ) -> Result<Model, TrainError> {
+    let (mut encoded, mut rng) = prepare(taxonomy, examples, options)?;
+    let held = (encoded.len() as f64 * options.holdout_fraction).round() as usize;
+    let training = encoded.split_off(held);
+    let holdout = encoded;
+    let (departments, intents) = fit(taxonomy, training, options, &mut rng);
+
+    let mut model = Model {
+        meta: ModelMeta {
+            version: String::new(),
+            // Set after hashing, so the version depends on content, not on the clock.
+            created_unix_seconds: 0,
+            taxonomy: taxonomy.clone(),
+            feature_bits: options.feature_bits,
+            department_evaluation: None,
+            intent_evaluation: None,
+        },
+        departments,
+        intents,
+    };
+    if !holdout.is_empty() {
+        let (d, i) = outcomes(&model, &holdout);
+        model.meta.department_evaluation = Some(eval::multi_label(&taxonomy.department_ids(), &d));
+        model.meta.intent_evaluation =
+            (!i.is_empty()).then(|| eval::single_label(&taxonomy.intent_ids(), &i));
+    }
+    model.meta.version = content_version(&model);
+    model.meta.created_unix_seconds = created_unix_seconds;
+    Ok(model)
+}
+
+/// k-fold cross-validation: every example is predicted by a model trained on the other
+/// folds (plus the taxonomy's keywords and example posts), and the predictions are pooled
+/// into one evaluation per task. `options.holdout_fraction` is ignored.
+pub fn cross_validate(
+    taxonomy: &Taxonomy,
+    examples: &[Example],
+    folds: usize,
+    options: &TrainOptions,
+) -> Result<(Evaluation, Option<Evaluation>), TrainError> {
+    if folds < 2 || folds > examples.len() {
+        return Err(TrainError::InvalidOption {
+            field: "folds",
+            reason: format!("must be in 2..={}, not {folds}", examples.len()),
+        });
+    }
+    let (encoded, mut rng) = prepare(taxonomy, examples, options)?;
+    let (mut departments, mut intents) = (Vec::new(), Vec::new());
+    for fold in 0..folds {
+        let (test, training): (Vec<_>, Vec<_>) = encoded
+            .iter()
+            .enumerate()
+            .partition(|(i, _)| i % folds == fold);
+        let test: Vec<Encoded> = test.into_iter().map(|(_, e)| e.clone()).collect();
+        let training = training.into_iter().map(|(_, e)| e.clone()).collect();
+        let (d, i) = fit(taxonomy, training, options, &mut rng);
+        let model = Model {
+            meta: ModelMeta {
+                version: String::new(),
+                created_unix_seconds: 0,
+                taxonomy: taxonomy.clone(),
+                feature_bits: options.feature_bits,
+                department_evaluation: None,
+                intent_evaluation: None,
+            },
+            departments: d,
+            intents: i,
+        };
+        let (d, i) = outcomes(&model, &test);
+        departments.extend(d);
+        intents.extend(i);
+    }
+    let intents =
+        (!intents.is_empty()).then(|| eval::single_label(&taxonomy.intent_ids(), &intents));
+    Ok((
+        eval::multi_label(&taxonomy.department_ids(), &departments),
+        intents,
+    ))
+}
+
+/// Checks options, encodes the examples and shuffles them with the seeded generator, which
+/// is returned for the training that follows.
+fn prepare(
+    taxonomy: &Taxonomy,
+    examples: &[Example],
+    options: &TrainOptions,
+) -> Result<(Vec<Encoded>, SplitMix64), TrainError> {
     if !(0.0..1.0).contains(&options.holdout_fraction) {
         return Err(TrainError::InvalidOption {
             field: "holdout_fraction",
@@ -120,13 +206,20 @@ pub fn train(
         .enumerate()
         .map(|(index, ex)| encode(taxonomy, index, ex, hasher, &mut scratch))
         .collect::<Result<Vec<_>, _>>()?;
-
     let mut rng = SplitMix64(options.seed);
     shuffle(&mut encoded, &mut rng);
-    let held = (encoded.len() as f64 * options.holdout_fraction).round() as usize;
-    let mut training = encoded.split_off(held);
-    let holdout = encoded;
+    Ok((encoded, rng))
+}
 
+/// Trains both classifiers on `training` plus the taxonomy's keywords and example posts.
+fn fit(
+    taxonomy: &Taxonomy,
+    mut training: Vec<Encoded>,
+    options: &TrainOptions,
+    rng: &mut SplitMix64,
+) -> (Linear, Linear) {
+    let hasher = Hasher::new(options.feature_bits);
+    let mut scratch = Scratch::default();
     for (c, dept) in taxonomy.departments.iter().enumerate() {
         for text in dept.keywords.iter().chain(&dept.examples) {
             let compound = Vader::new().polarity_scores(text).compound;
@@ -138,38 +231,10 @@ pub fn train(
             });
         }
     }
-
     let mut departments = Linear::zeros(options.feature_bits, taxonomy.departments.len());
     let mut intents = Linear::zeros(options.feature_bits, taxonomy.intents.len());
-    sgd(
-        &mut departments,
-        &mut intents,
-        &mut training,
-        options,
-        &mut rng,
-    );
-
-    let mut model = Model {
-        meta: ModelMeta {
-            version: String::new(),
-            // Set after hashing, so the version depends on content, not on the clock.
-            created_unix_seconds: 0,
-            taxonomy: taxonomy.clone(),
-            feature_bits: options.feature_bits,
-            department_evaluation: None,
-            intent_evaluation: None,
-        },
-        departments,
-        intents,
-    };
-    if !holdout.is_empty() {
-        let (d, i) = evaluate_encoded(&model, &holdout);
-        model.meta.department_evaluation = Some(d);
-        model.meta.intent_evaluation = i;
-    }
-    model.meta.version = content_version(&model);
-    model.meta.created_unix_seconds = created_unix_seconds;
-    Ok(model)
+    sgd(&mut departments, &mut intents, &mut training, options, rng);
+    (departments, intents)
 }
 
 /// Evaluates `model` on labelled `examples`: departments, and intent over the examples that
@@ -184,11 +249,19 @@ pub fn evaluate(
         .enumerate()
         .map(|(index, ex)| encode(model.taxonomy(), index, ex, model.hasher(), &mut scratch))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(evaluate_encoded(model, &encoded))
+    let (departments, intents) = outcomes(model, &encoded);
+    let taxonomy = model.taxonomy();
+    let intents =
+        (!intents.is_empty()).then(|| eval::single_label(&taxonomy.intent_ids(), &intents));
+    Ok((
+        eval::multi_label(&taxonomy.department_ids(), &departments),
+        intents,
+    ))
 }
 
-fn evaluate_encoded(model: &Model, examples: &[Encoded]) -> (Evaluation, Option<Evaluation>) {
-    let taxonomy = model.taxonomy();
+/// Department outcomes for every example, and (true, predicted) intent pairs for those with
+/// an intent.
+fn outcomes(model: &Model, examples: &[Encoded]) -> (Vec<MultiLabelOutcome>, Vec<(usize, usize)>) {
     let mut scores = Vec::new();
     let mut outcomes = Vec::with_capacity(examples.len());
     let mut intent_pairs = Vec::new();
@@ -211,10 +284,7 @@ fn evaluate_encoded(model: &Model, examples: &[Encoded]) -> (Evaluation, Option<
             intent_pairs.push((truth, best));
         }
     }
-    let departments = eval::multi_label(&taxonomy.department_ids(), &outcomes);
-    let intents = (!intent_pairs.is_empty())
-        .then(|| eval::single_label(&taxonomy.intent_ids(), &intent_pairs));
-    (departments, intents)
+    (outcomes, intent_pairs)
 }
 
 fn encode(

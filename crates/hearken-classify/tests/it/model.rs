@@ -1,6 +1,6 @@
 //! The trainable model on the shipped examples: held-out quality, determinism, file format.
 
-use hearken_classify::{Model, Taxonomy, TrainOptions, default_examples, train};
+use hearken_classify::{Model, Taxonomy, TrainOptions, cross_validate, default_examples, train};
 
 use crate::data::print_evaluation;
 
@@ -69,4 +69,36 @@ fn training_is_deterministic_and_the_model_file_round_trips() {
 
     assert!(Model::from_bytes(b"not a model").is_err());
     assert!(Model::from_bytes(&bytes[..bytes.len() - 3]).is_err());
+}
+
+#[test]
+fn five_fold_cross_validation_of_the_shipped_examples() {
+    let examples = default_examples().expect("shipped examples parse");
+    let (departments, intents) = cross_validate(
+        &Taxonomy::default_taxonomy(),
+        &examples,
+        5,
+        &TrainOptions::default(),
+    )
+    .expect("cross-validates");
+    let intents = intents.expect("examples have intents");
+    assert_eq!(departments.example_count, examples.len() as u64);
+    print_evaluation(
+        "departments (shipped examples, 5-fold cross-validation)",
+        &departments,
+    );
+    print_evaluation(
+        "intent (shipped examples, 5-fold cross-validation)",
+        &intents,
+    );
+    assert!(
+        departments.macro_f1 > 0.55,
+        "department macro-F1 {}",
+        departments.macro_f1
+    );
+    assert!(
+        intents.macro_f1 > 0.4,
+        "intent macro-F1 {}",
+        intents.macro_f1
+    );
 }
