@@ -176,6 +176,22 @@ fn check_text(text: &str, field: &str, limits: &Limits) -> Result<(), ClassifyEr
     Ok(())
 }
 
+/// The current model, or an error when the caller asked for another version. Checking and
+/// using the same `Arc` means a concurrent `Train` cannot slip a different version in between.
+fn expected_model(state: &ClassifyState, version: &str) -> Result<Arc<Model>, ClassifyError> {
+    let model = state.model();
+    if !version.is_empty() && version != model.version() {
+        return Err(ClassifyError::invalid(
+            "model_version",
+            format!(
+                "unknown model version {version:?}; this replica serves {:?}",
+                model.version()
+            ),
+        ));
+    }
+    Ok(model)
+}
+
 fn to_pb(c: Classification) -> pb::Classification {
     let label = match c.sentiment.label {
         Label::Negative => pb::SentimentLabel::Negative,
@@ -353,7 +369,9 @@ impl ClassifyService for ClassifyGrpc {
         request: Request<pb::ClassifyRequest>,
     ) -> Result<Response<pb::ClassifyResponse>, Status> {
         let limits = self.state.limits;
-        let docs = request.into_inner().documents;
+        let request = request.into_inner();
+        let model = expected_model(&self.state, &request.model_version)?;
+        let docs = request.documents;
         if docs.is_empty() {
             return Err(ClassifyError::invalid("documents", "must not be empty").into());
         }
@@ -373,7 +391,7 @@ impl ClassifyService for ClassifyGrpc {
             .enumerate()
             .map(|(n, d)| document(d, &format!("documents[{n}]"), &limits))
             .collect::<Result<Vec<_>, _>>()?;
-        let classifier = Classifier::new(self.state.model());
+        let classifier = Classifier::new(model);
         let classifications =
             blocking(move || Ok(docs.iter().map(|d| to_pb(classifier.classify(d))).collect()))
                 .await?;
@@ -451,12 +469,15 @@ impl ClassifyService for ClassifyGrpc {
         &self,
         request: Request<pb::ExplainRequest>,
     ) -> Result<Response<pb::ExplainResponse>, Status> {
-        let text = request.into_inner().text;
+        let pb::ExplainRequest {
+            text,
+            model_version,
+        } = request.into_inner();
+        let model = expected_model(&self.state, &model_version)?;
         if text.trim().is_empty() {
             return Err(ClassifyError::invalid("text", "must not be empty").into());
         }
         check_text(&text, "text", &self.state.limits)?;
-        let model = self.state.model();
         let doc = Document {
             text,
             ..Document::default()

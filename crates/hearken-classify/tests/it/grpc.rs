@@ -88,10 +88,13 @@ async fn classify_keeps_order_and_matches_vader() {
         .enumerate()
         .map(|(i, t)| doc(&format!("d{i}"), t))
         .collect();
-    let response = timed(server.client.classify(pb::ClassifyRequest { documents }))
-        .await
-        .expect("classify")
-        .into_inner();
+    let response = timed(server.client.classify(pb::ClassifyRequest {
+        documents,
+        ..pb::ClassifyRequest::default()
+    }))
+    .await
+    .expect("classify")
+    .into_inner();
     assert_eq!(response.classifications.len(), texts.len());
     let vader = Vader::new();
     for (c, text) in response.classifications.iter().zip(texts) {
@@ -211,6 +214,7 @@ async fn train_swaps_the_model_and_changes_predictions() {
 
     let response = timed(server.client.classify(pb::ClassifyRequest {
         documents: vec![doc("a", "the brake broke"), doc("b", "a delicious apple")],
+        model_version: trained.version.clone(),
     }))
     .await
     .expect("classify")
@@ -232,6 +236,7 @@ async fn explain_names_features_of_the_text() {
     let text = "@acme I was charged twice for my invoice, refund please";
     let response = timed(server.client.explain(pb::ExplainRequest {
         text: text.to_owned(),
+        ..pb::ExplainRequest::default()
     }))
     .await
     .expect("explain")
@@ -265,29 +270,25 @@ async fn bad_input_is_invalid_argument_with_the_field() {
         ..Limits::default()
     };
     let mut server = spawn_server(limits).await;
-    let empty = timed(
-        server
-            .client
-            .classify(pb::ClassifyRequest { documents: vec![] }),
-    )
-    .await
-    .expect_err("empty batch");
+    let empty = timed(server.client.classify(pb::ClassifyRequest::default()))
+        .await
+        .expect_err("empty batch");
     assert_eq!(violated_field(&empty), "documents");
 
     let too_many = (0..4).map(|i| doc(&i.to_string(), "hi")).collect();
     let err = timed(server.client.classify(pb::ClassifyRequest {
         documents: too_many,
+        ..pb::ClassifyRequest::default()
     }))
     .await
     .expect_err("batch over the limit");
     assert_eq!(violated_field(&err), "documents");
 
     let long = vec![doc("a", "ok"), doc("b", &"x".repeat(101))];
-    let err = timed(
-        server
-            .client
-            .classify(pb::ClassifyRequest { documents: long }),
-    )
+    let err = timed(server.client.classify(pb::ClassifyRequest {
+        documents: long,
+        ..pb::ClassifyRequest::default()
+    }))
     .await
     .expect_err("text over the limit");
     assert_eq!(violated_field(&err), "documents[1].text");
@@ -296,6 +297,7 @@ async fn bad_input_is_invalid_argument_with_the_field() {
     negative.author_followers_count = -1;
     let err = timed(server.client.classify(pb::ClassifyRequest {
         documents: vec![negative],
+        ..pb::ClassifyRequest::default()
     }))
     .await
     .expect_err("negative followers");
@@ -303,6 +305,7 @@ async fn bad_input_is_invalid_argument_with_the_field() {
 
     let err = timed(server.client.explain(pb::ExplainRequest {
         text: " ".to_owned(),
+        ..pb::ExplainRequest::default()
     }))
     .await
     .expect_err("empty text");
@@ -319,4 +322,51 @@ async fn bad_input_is_invalid_argument_with_the_field() {
     .await
     .expect_err("unknown department");
     assert_eq!(violated_field(&err), "examples[0].departments");
+}
+
+#[tokio::test]
+async fn unknown_model_version_is_invalid_argument() {
+    let mut server = spawn_server(Limits::default()).await;
+    let current = timed(server.client.get_model(pb::GetModelRequest {}))
+        .await
+        .expect("get model")
+        .into_inner()
+        .model
+        .expect("model")
+        .version;
+
+    let ok = timed(server.client.classify(pb::ClassifyRequest {
+        documents: vec![doc("a", "love it")],
+        model_version: current.clone(),
+    }))
+    .await
+    .expect("the serving version is accepted")
+    .into_inner();
+    assert_eq!(ok.classifications[0].model_version, current);
+
+    let stale = format!("{current}-stale");
+    let err = timed(server.client.classify(pb::ClassifyRequest {
+        documents: vec![doc("a", "love it")],
+        model_version: stale.clone(),
+    }))
+    .await
+    .expect_err("another version");
+    assert_eq!(violated_field(&err), "model_version");
+    assert!(err.message().contains(&current), "{}", err.message());
+
+    let err = timed(server.client.explain(pb::ExplainRequest {
+        text: "love it".to_owned(),
+        model_version: stale,
+    }))
+    .await
+    .expect_err("another version");
+    assert_eq!(violated_field(&err), "model_version");
+
+    let explained = timed(server.client.explain(pb::ExplainRequest {
+        text: "love it".to_owned(),
+        model_version: current,
+    }))
+    .await
+    .expect("the serving version is accepted");
+    assert!(!explained.into_inner().labels.is_empty());
 }
