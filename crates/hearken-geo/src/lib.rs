@@ -10,11 +10,13 @@
 //! regions of Canada, Great Britain and Australia) is embedded in the binary and parsed on
 //! first use. Data: GeoNames (www.geonames.org), CC BY 4.0; see `data/LICENSE`.
 //!
-//! Ambiguous names are settled by population weighted by the other evidence: a city in the
-//! author's time zone counts as if it were twelve times larger, one in the zone's country
-//! three times. So "Portland" is Portland, Oregon, but Portland, Maine in Eastern time;
-//! "Paris" stays Paris, France even in US Central time (2.1 M against 12 × 25 k), and
-//! "London" stays in England for Eastern-time authors (9 M against 12 × 0.4 M for Ontario).
+//! Ambiguous names are settled by population weighted by the other evidence: a city in one
+//! of the zones a time-zone label covers ("Eastern Time (US & Canada)") counts as if it were
+//! twelve times larger; for a label named after a city ("London"), a city in that label's
+//! country counts 2.7 times. So "Portland" is Portland, Oregon, but Portland, Maine in
+//! Eastern time (12 × 67 k against 653 k); "Paris" stays Paris, France in US Central time
+//! (2.1 M against 12 × 25 k), and "London" stays in England for Eastern-time authors (9 M
+//! against 12 × 0.4 M for Ontario).
 
 mod aliases;
 mod data;

@@ -306,12 +306,14 @@ impl Gazetteer {
         }
     }
 
-    /// Nearest city within [`AREA_RADIUS_KM`] of a point; the city itself only when closer
-    /// than [`CITY_RADIUS_KM`].
+    /// The city at a point: within [`CITY_RADIUS_KM`], the nearest unless a much larger one
+    /// is nearly as near; beyond it, only the region and country of the nearest city within
+    /// [`AREA_RADIUS_KM`].
     fn reverse(&self, lat: f64, lon: f64) -> Option<Found> {
         let (cell_lat, cell_lon) = crate::grid_cell(lat, lon);
         // One degree of latitude is ~111 km; longitude degrees shrink towards the poles.
         let lon_span = (1.0 / lat.to_radians().cos().max(0.01)).ceil().min(180.0) as i16;
+        let mut nearest: Option<(f64, u32)> = None;
         let mut best: Option<(f64, u32)> = None;
         for dlat in -1..=1 {
             for dlon in -lon_span..=lon_span {
@@ -319,24 +321,34 @@ impl Gazetteer {
                 for &i in self.grid.get(&key).map(Vec::as_slice).unwrap_or_default() {
                     let c = &self.tables.cities[i as usize];
                     let d = haversine_km(lat, lon, f64::from(c.lat), f64::from(c.lon));
-                    if best.is_none_or(|(bd, _)| d < bd) {
-                        best = Some((d, i));
+                    if nearest.is_none_or(|(nd, _)| d < nd) {
+                        nearest = Some((d, i));
+                    }
+                    // GeoNames lists districts ("Paris 04 Hôtel-de-Ville") beside their city;
+                    // a steep distance penalty lets a larger place win only when it is nearly
+                    // as close, so Yonkers stays Yonkers next to the Bronx.
+                    let score = f64::from(c.population.max(1)).ln() - 3.0 * (1.0 + d / 2.0).ln();
+                    if d <= CITY_RADIUS_KM && best.is_none_or(|(bs, _)| score > bs) {
+                        best = Some((score, i));
                     }
                 }
             }
         }
-        let (distance, city) = best.filter(|(d, _)| *d <= AREA_RADIUS_KM)?;
-        let mut place = self.city_place(city);
-        if distance > CITY_RADIUS_KM {
-            place.city = None;
+        if let Some((_, city)) = best {
+            let place = self.city_place(city);
             return Some(Found {
                 place,
-                confidence: 0.8,
+                confidence: 0.95,
             });
         }
+        let (_, city) = nearest.filter(|(d, _)| *d <= AREA_RADIUS_KM)?;
+        let place = Place {
+            city: None,
+            ..self.city_place(city)
+        };
         Some(Found {
             place,
-            confidence: 0.95,
+            confidence: 0.8,
         })
     }
 
@@ -439,6 +451,10 @@ impl Gazetteer {
                 .iter()
                 .filter_map(|(r, n)| self.single(r, n, hint))
                 .collect();
+            // Most parts must read as places: "NEIN, London, or Maui." is a joke, not London.
+            if found.len() * 2 < parts.len() {
+                return None;
+            }
             return agree(&found, parts.len());
         }
         for (_, head) in &parts[..head_len] {
@@ -689,10 +705,14 @@ impl Gazetteer {
         let mut score = f64::from(c.population.max(1)).ln();
         if let Some(hint) = hint {
             let zone = self.tables.zones.get(c.zone as usize).map(|z| z.name);
-            if zone.is_some_and(|z| hint.zones.contains(&z)) {
+            // A label covering zones ("Eastern Time") rewards cities in them only; a label
+            // named after a city ("London") can only speak for its country.
+            if hint.zones.is_empty() {
+                if c.country == hint.country {
+                    score += ZONE_COUNTRY_BONUS;
+                }
+            } else if zone.is_some_and(|z| hint.zones.contains(&z)) {
                 score += ZONE_BONUS;
-            } else if c.country == hint.country {
-                score += ZONE_COUNTRY_BONUS;
             }
         }
         score

@@ -1,0 +1,4 @@
+//! Integration tests of the location resolver.
+
+mod airline;
+mod resolver;
