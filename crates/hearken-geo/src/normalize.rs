@@ -8,44 +8,60 @@ use unicode_normalization::char::is_combining_mark;
 /// every other non-alphanumeric run becomes one space, and the usual abbreviations of
 /// place-name words are expanded so "St. Louis" and "Saint Louis" meet.
 pub(crate) fn normalize(s: &str) -> String {
-    let mut folded = String::with_capacity(s.len());
-    let mut gap = false;
     // Most names are ASCII already; decomposing them is the bulk of start-up time.
-    let chars: Box<dyn Iterator<Item = char>> = if s.is_ascii() {
-        Box::new(s.chars())
+    if s.is_ascii() {
+        fold(s.chars())
     } else {
-        Box::new(s.nfkd())
+        fold(s.nfkd())
+    }
+}
+
+fn fold(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
+    let mut word_start = 0;
+    let mut gap = false;
+    let mut previous_single = false;
+    let finish_word = |out: &mut String, word_start: usize, previous_single: &mut bool| {
+        let word = &out[word_start..];
+        let expanded = match word {
+            "st" => "saint",
+            "ste" => "sainte",
+            "ft" => "fort",
+            "mt" => "mount",
+            _ => "",
+        };
+        let single = word.chars().nth(1).is_none();
+        if !expanded.is_empty() {
+            out.truncate(word_start);
+            out.push_str(expanded);
+        } else if single && *previous_single && word_start > 0 {
+            // Initialisms written with dots ("D.C.", "U.S.A.") become one word again.
+            out.remove(word_start - 1);
+        }
+        *previous_single = single && expanded.is_empty();
     };
     for c in chars {
         if is_combining_mark(c) || c == '\'' || c == '\u{2019}' {
             continue;
         }
         if c.is_alphanumeric() {
-            if gap && !folded.is_empty() {
-                folded.push(' ');
+            if gap && !out.is_empty() {
+                finish_word(&mut out, word_start, &mut previous_single);
+                out.push(' ');
+                word_start = out.len();
             }
             gap = false;
-            folded.extend(c.to_lowercase());
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
         } else {
             gap = true;
         }
     }
-    let mut out = String::with_capacity(folded.len() + 8);
-    let mut previous_single = false;
-    for word in folded.split(' ').filter(|w| !w.is_empty()) {
-        // Initialisms written with dots ("D.C.", "U.S.A.") become one word again.
-        let single = word.chars().nth(1).is_none();
-        if !(out.is_empty() || single && previous_single) {
-            out.push(' ');
-        }
-        previous_single = single;
-        out.push_str(match word {
-            "st" => "saint",
-            "ste" => "sainte",
-            "ft" => "fort",
-            "mt" => "mount",
-            other => other,
-        });
+    if !out.is_empty() {
+        finish_word(&mut out, word_start, &mut previous_single);
     }
     out
 }
