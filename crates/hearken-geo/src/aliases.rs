@@ -63,6 +63,7 @@ pub(crate) const ALIASES: &[(&str, Target)] = &[
     ("sf bay area", Region("US-CA")),
     ("san francisco bay area", Region("US-CA")),
     ("silicon valley", Region("US-CA")),
+    ("cali", Region("US-CA")),
     ("socal", Region("US-CA")),
     ("so cal", Region("US-CA")),
     ("southern california", Region("US-CA")),

@@ -92,6 +92,16 @@ struct Found {
     confidence: f64,
 }
 
+/// The city chosen for a name, with how sure the choice is.
+#[derive(Debug, Clone, Copy)]
+struct Pick {
+    city: u32,
+    /// A rival scores within [`AMBIGUITY_MARGIN`].
+    ambiguous: bool,
+    /// A rival in another country scores within [`CONTESTED_MARGIN`].
+    contested: bool,
+}
+
 /// A trailing part read as a constraint: "NY" in "Brooklyn, NY", "UK" in "London, UK".
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Qualifier {
@@ -212,6 +222,9 @@ const ZONE_BONUS: f64 = 2.5;
 const ZONE_COUNTRY_BONUS: f64 = 1.0;
 /// A rival within this score margin (ln 10) makes a city name ambiguous.
 const AMBIGUITY_MARGIN: f64 = std::f64::consts::LN_10;
+/// A rival in another country within this margin (ln 3) leaves a bare name unresolved:
+/// "Cambridge" (GB 128 k, US 118 k) is unknown, "Birmingham" (GB 1.1 M, US 0.2 M) is not.
+const CONTESTED_MARGIN: f64 = 1.0986;
 /// Cities smaller than this are not taken from a post's text: too many are also words.
 const TEXT_MIN_POPULATION: u32 = 100_000;
 
@@ -404,13 +417,28 @@ impl Gazetteer {
             .map(str::trim)
             .filter(|p| !normalize(p).is_empty())
             .collect();
-        let mut found: Vec<Found> = Vec::new();
+        let mut found: Vec<(Found, bool)> = Vec::new();
         for alternative in &alternatives {
             if let Some(f) = self.hierarchy(alternative, hint) {
-                found.push(f);
+                found.push((f, self.names_container(&normalize(alternative))));
             }
         }
+        if found.len() * 2 < alternatives.len() {
+            return None;
+        }
         agree(&found, alternatives.len()).map(|f| (f, None))
+    }
+
+    /// Whether `key` names a country or a subdivision itself ("WA", "USA"), which can stand
+    /// beside a place inside it ("Seattle | WA"), unlike an area such as "Long Island".
+    fn names_container(&self, key: &str) -> bool {
+        self.country_names.contains_key(key)
+            || self.region_names.contains_key(key)
+            || self.region_codes.contains_key(key)
+            || self
+                .aliases
+                .get(key)
+                .is_some_and(|p| p.region.is_none() && p.city.is_none())
     }
 
     /// "Brooklyn, NY", "Paris, Texas, USA", "London England", or a single name.
@@ -455,10 +483,14 @@ impl Gazetteer {
             if found.len() * 2 < parts.len() {
                 return None;
             }
+            let found: Vec<(Found, bool)> = found.into_iter().map(|f| (f, false)).collect();
             return agree(&found, parts.len());
         }
         for (_, head) in &parts[..head_len] {
-            if let Some((city, ambiguous)) = self.pick_city(head, &qualifiers, hint) {
+            if let Some(Pick {
+                city, ambiguous, ..
+            }) = self.pick_city(head, &qualifiers, hint)
+            {
                 let confidence = if ambiguous {
                     CONF_CITY
                 } else {
@@ -558,7 +590,15 @@ impl Gazetteer {
                 confidence: CONF_REGION_CODE,
             });
         }
-        let (city, ambiguous) = self.pick_city(key, &[], hint)?;
+        // "Belleville" or "Cambridge" alone could be in either of two countries: unknown.
+        let Pick {
+            city,
+            ambiguous,
+            contested,
+        } = self.pick_city(key, &[], hint)?;
+        if contested {
+            return None;
+        }
         let confidence = if ambiguous {
             CONF_AMBIGUOUS_CITY
         } else {
@@ -585,7 +625,10 @@ impl Gazetteer {
                 continue;
             }
             let head = words[..cut].join(" ");
-            if let Some((city, ambiguous)) = self.pick_city(&head, &[q], hint) {
+            if let Some(Pick {
+                city, ambiguous, ..
+            }) = self.pick_city(&head, &[q], hint)
+            {
                 let confidence = if ambiguous {
                     CONF_CITY
                 } else {
@@ -669,7 +712,7 @@ impl Gazetteer {
         key: &str,
         qualifiers: &[Vec<Qualifier>],
         hint: Option<&ZoneHint>,
-    ) -> Option<(u32, bool)> {
+    ) -> Option<Pick> {
         let fits = |i: u32| {
             qualifiers
                 .iter()
@@ -679,7 +722,11 @@ impl Gazetteer {
             && let Some(city) = place.city
             && fits(city)
         {
-            return Some((city, false));
+            return Some(Pick {
+                city,
+                ambiguous: false,
+                contested: false,
+            });
         }
         let candidates = self
             .city_names
@@ -697,7 +744,15 @@ impl Gazetteer {
         let ambiguous = scored
             .get(1)
             .is_some_and(|&(s, _)| best_score - s < AMBIGUITY_MARGIN);
-        Some((best, ambiguous))
+        let country = self.tables.cities[best as usize].country;
+        let contested = scored.iter().skip(1).any(|&(s, i)| {
+            best_score - s < CONTESTED_MARGIN && self.tables.cities[i as usize].country != country
+        });
+        Some(Pick {
+            city: best,
+            ambiguous,
+            contested,
+        })
     }
 
     fn city_score(&self, city: u32, hint: Option<&ZoneHint>) -> f64 {
@@ -853,33 +908,46 @@ impl Gazetteer {
     }
 }
 
-/// Combines the readings of alternatives ("NYC | CT"): they must share a country; region and
-/// city survive only when all agree. Unread alternatives lower the confidence.
-fn agree(found: &[Found], total: usize) -> Option<Found> {
-    let first = found.first()?;
-    if found.iter().any(|f| f.place.country != first.place.country) {
+/// Combines the readings of alternatives ("NYC | CT", "Seattle | WA"), each flagged when it
+/// names a country or subdivision itself. They must share a country. When every other
+/// reading is such a container of the most specific one ("Seattle" in "WA"), that one wins;
+/// otherwise only what all agree on survives. Unread alternatives lower the confidence.
+fn agree(found: &[(Found, bool)], total: usize) -> Option<Found> {
+    let (first, _) = found.first()?;
+    if found
+        .iter()
+        .any(|(f, _)| f.place.country != first.place.country)
+    {
         return None;
     }
-    let region = first
-        .place
-        .region
-        .filter(|r| found.iter().all(|f| f.place.region == Some(*r)));
-    let city = first
-        .place
-        .city
-        .filter(|c| found.iter().all(|f| f.place.city == Some(*c)));
-    let mut confidence = found.iter().map(|f| f.confidence).fold(1.0, f64::min);
+    let specific = found
+        .iter()
+        .map(|(f, _)| f.place)
+        .max_by_key(|p| (p.city.is_some(), p.region.is_some()))?;
+    let nested = found.iter().all(|&(f, container)| {
+        f.place == specific
+            || (container
+                && f.place.city.is_none()
+                && f.place.region.is_none_or(|r| specific.region == Some(r)))
+    });
+    let place = if nested {
+        specific
+    } else {
+        let region = first
+            .place
+            .region
+            .filter(|r| found.iter().all(|(f, _)| f.place.region == Some(*r)));
+        Place {
+            country: first.place.country,
+            region,
+            city: None,
+        }
+    };
+    let mut confidence = found.iter().map(|(f, _)| f.confidence).fold(1.0, f64::min);
     if found.len() < total {
         confidence *= 0.8;
     }
-    Some(Found {
-        place: Place {
-            country: first.place.country,
-            region,
-            city,
-        },
-        confidence,
-    })
+    Some(Found { place, confidence })
 }
 
 fn is_not_place(key: &str) -> bool {
