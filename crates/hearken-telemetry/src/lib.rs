@@ -22,13 +22,13 @@ pub enum LogFormat {
 pub struct LogConfig {
     /// Log line format.
     #[arg(
-        long = "log-format",
+        long,
         env = "HEARKEN_LOG_FORMAT",
         value_enum,
         default_value_t,
         global = true
     )]
-    pub format: LogFormat,
+    pub log_format: LogFormat,
 }
 
 /// Installs the global subscriber, writing to standard error. The filter comes from
@@ -46,7 +46,7 @@ pub fn init(config: &LogConfig, default_filter: &str) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     // An error only means a subscriber is already installed, as in tests that start many servers.
-    let _ = match config.format {
+    let _ = match config.log_format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };

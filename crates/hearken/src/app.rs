@@ -4,8 +4,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use hearken_classify::grpc::{ClassifyGrpc, ClassifyState, Limits as ClassifyLimits};
 use hearken_ingest::Ingest;
+use hearken_proto::v1::classify_service_server::ClassifyServiceServer;
 use hearken_proto::v1::ingest_service_server::IngestServiceServer;
 use hearken_store::Store;
 use tokio::net::TcpListener;
@@ -24,18 +28,38 @@ const TOPIC_REFRESH: Duration = Duration::from_secs(10);
 pub struct App {
     config: ServeConfig,
     listener: TcpListener,
-    store: Store,
+    store: Option<Store>,
     ingest: Option<Ingest>,
+    classify: Option<Arc<ClassifyState>>,
 }
 
 impl App {
-    /// Connects to the store (applying migrations), prepares the roles' services, and binds.
+    /// Connects to the store (applying migrations) when a role needs it, loads the model when
+    /// classifying, prepares the roles' services, and binds.
     pub async fn bind(config: ServeConfig) -> anyhow::Result<Self> {
-        let store = Store::connect(&config.store.database_url)
-            .await
-            .with_context(|| format!("cannot open the store at {}", config.store.database_url))?;
-        let ingest = match config.role.runs_ingest() {
-            true => Some(Ingest::new(store.clone(), config.limits.ingest()).await?),
+        let store = match config.role.needs_store() {
+            true => Some(
+                Store::connect(&config.store.database_url)
+                    .await
+                    .with_context(|| {
+                        format!("cannot open the store at {}", config.store.database_url)
+                    })?,
+            ),
+            false => None,
+        };
+        let ingest = match (&store, config.role.runs_ingest()) {
+            (Some(store), true) => Some(Ingest::new(store.clone(), config.limits.ingest()).await?),
+            _ => None,
+        };
+        let classify = match config.role.runs_classify() {
+            true => {
+                let model = crate::classify::load_model(config.classify.model.as_deref())?;
+                tracing::info!(version = model.version(), "model loaded");
+                Some(Arc::new(ClassifyState::new(
+                    model,
+                    ClassifyLimits::default(),
+                )))
+            }
             false => None,
         };
         let listener = TcpListener::bind(config.grpc.addr)
@@ -46,6 +70,7 @@ impl App {
             listener,
             store,
             ingest,
+            classify,
         })
     }
 
@@ -62,6 +87,7 @@ impl App {
             listener,
             store,
             ingest,
+            classify,
         } = self;
         let addr = listener.local_addr()?;
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -84,6 +110,18 @@ impl App {
             }
             None => None,
         };
+        let classify_service = match classify {
+            Some(state) => {
+                health
+                    .set_serving::<ClassifyServiceServer<ClassifyGrpc>>()
+                    .await;
+                Some(
+                    hearken_classify::grpc::grpc_service(state)
+                        .max_decoding_message_size(config.grpc.max_message_bytes),
+                )
+            }
+            None => None,
+        };
         health.set_service_status("", ServingStatus::Serving).await;
 
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
@@ -93,14 +131,16 @@ impl App {
             .add_service(health_service)
             .add_service(reflection)
             .add_optional_service(ingest_service)
+            .add_optional_service(classify_service)
             .serve_with_incoming_shutdown(incoming, serving.clone().cancelled_owned());
         let mut server = tokio::spawn(server);
-        tracing::info!(%addr, role = ?config.role, store = store.backend(), "serving gRPC");
+        let backend = store.as_ref().map_or("none", Store::backend);
+        tracing::info!(%addr, role = ?config.role, store = backend, "serving gRPC");
 
         tokio::select! {
             () = shutdown.cancelled() => {}
             result = &mut server => {
-                store.close().await;
+                close(store).await;
                 return result.context("server task failed")?.context("server failed");
             }
         }
@@ -127,9 +167,15 @@ impl App {
             }
         }
         background.shutdown().await;
-        store.close().await;
+        close(store).await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+async fn close(store: Option<Store>) {
+    if let Some(store) = store {
+        store.close().await;
     }
 }
 

@@ -13,11 +13,22 @@ pub enum Role {
     All,
     /// Validation, de-duplication, listening topics and the durable queue of mentions.
     Ingest,
+    /// Sentiment, departments, intent, topics, language and urgency; stateless, so scale it out.
+    Classify,
 }
 
 impl Role {
     pub fn runs_ingest(self) -> bool {
         matches!(self, Role::All | Role::Ingest)
+    }
+
+    pub fn runs_classify(self) -> bool {
+        matches!(self, Role::All | Role::Classify)
+    }
+
+    /// Only roles that keep state need the database.
+    pub fn needs_store(self) -> bool {
+        self != Role::Classify
     }
 }
 
@@ -33,6 +44,17 @@ pub struct ServeConfig {
     pub store: StoreConfig,
     #[command(flatten)]
     pub limits: LimitsConfig,
+    #[command(flatten)]
+    pub classify: ClassifyConfig,
+}
+
+/// The classifier's model.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClassifyConfig {
+    /// A model file from `hearken train`; the default model, built from the examples shipped
+    /// with Hearken, otherwise.
+    #[arg(long, env = "HEARKEN_MODEL")]
+    pub model: Option<std::path::PathBuf>,
 }
 
 /// The gRPC listener and its limits.

@@ -12,7 +12,7 @@ use hearken_proto::v1 as pb;
 use hearken_proto::v1::ingest_service_client::IngestServiceClient;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{GrpcConfig, LimitsConfig, Role, ServeConfig, StoreConfig};
+use crate::config::{ClassifyConfig, GrpcConfig, LimitsConfig, Role, ServeConfig, StoreConfig};
 use crate::{App, import};
 
 /// 59 public replies to a Mastodon release announcement (MIT; see `demo/README.md`).
@@ -47,6 +47,7 @@ pub async fn run(database_url: String, serve: &LimitsConfig) -> anyhow::Result<S
             database_url: database_url.clone(),
         },
         limits: serve.clone(),
+        classify: ClassifyConfig { model: None },
     };
     let app = App::bind(config).await?;
     let addr = app.local_addr()?;

@@ -3,6 +3,7 @@
 //! Tests start the same [`App`] that `hearken serve` runs, on an ephemeral port.
 
 pub mod app;
+pub mod classify;
 pub mod config;
 pub mod demo;
 pub mod healthcheck;

@@ -8,6 +8,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hearken::config::LimitsConfig;
 use hearken::{App, ServeConfig};
+use hearken_classify::TrainOptions;
+use hearken_classify::io::InputFormat;
 use hearken_formats::Format;
 use hearken_proto::v1::ingest_service_client::IngestServiceClient;
 use hearken_telemetry::LogConfig;
@@ -51,6 +53,64 @@ enum Command {
         #[arg(long, env = "HEARKEN_HEALTHCHECK_TIMEOUT_SECS", default_value_t = 2)]
         timeout_secs: u64,
     },
+    /// Classify a file of texts offline: one JSON object per input, in input order.
+    ///
+    /// Each object has the input's `id` (when it has one), `sentiment` {neg, neu, pos,
+    /// compound, label}, `departments` [{id, confidence}] most confident first, `intent`
+    /// {id, confidence}, `topics`, `language` and `urgency`.
+    Classify {
+        /// Texts to classify.
+        #[arg(long)]
+        input: PathBuf,
+        /// `lines` (one text per line), `jsonl` (objects with `text` and optional `id`,
+        /// `language`, `author_followers_count`) or `csv` (a header with `text` and optional `id`).
+        #[arg(long, default_value = "lines", value_parser = parse_input_format)]
+        format: InputFormat,
+        /// Where to write the JSON lines.
+        #[arg(long)]
+        output: PathBuf,
+        /// A model from `hearken train`; the default model otherwise.
+        #[arg(long, env = "HEARKEN_MODEL")]
+        model: Option<PathBuf>,
+    },
+    /// Train a department and intent model from a taxonomy and labelled examples.
+    ///
+    /// Examples are JSON lines: {"text": …, "departments": [ids], "intent": id}. A seeded part
+    /// is held out and the model's evaluation on it is printed and stored in the model.
+    Train {
+        /// The taxonomy (TOML): departments with descriptions, keywords and example posts, and intents.
+        #[arg(long)]
+        taxonomy: PathBuf,
+        #[arg(long)]
+        examples: PathBuf,
+        /// Where to write the model.
+        #[arg(long)]
+        output: PathBuf,
+        /// Share of the examples held out for evaluation.
+        #[arg(long, default_value_t = 0.2)]
+        holdout: f64,
+        /// Seed for the split and the training order, so that a run can be repeated.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Evaluate a model on labelled examples: accuracy, macro-F1, per-class precision and
+    /// recall, and the confusion matrix.
+    Eval {
+        /// The model; the default model when absent.
+        #[arg(long, env = "HEARKEN_MODEL")]
+        model: Option<PathBuf>,
+        #[arg(long)]
+        examples: PathBuf,
+    },
+    /// Resolve where a profile location, place or time zone points: country, region, city,
+    /// coordinates, the evidence that decided and how sure it is. Jokes resolve to unknown.
+    Locate {
+        /// A profile location such as "Brooklyn, NY" or "somewhere over the rainbow".
+        text: String,
+        /// The author's time zone ("Eastern Time (US & Canada)", "Europe/Paris"), which breaks ties.
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
     /// Influence scoring tools.
     #[command(subcommand)]
     Influence(InfluenceCommand),
@@ -92,6 +152,11 @@ enum InfluenceCommand {
         #[arg(long, default_value_t = 1e-10)]
         tolerance: f64,
     },
+}
+
+fn parse_input_format(raw: &str) -> Result<InputFormat, String> {
+    raw.parse()
+        .map_err(|_| format!("unknown input format {raw:?}; expected lines, jsonl or csv"))
 }
 
 fn parse_format(raw: &str) -> Result<Format, String> {
@@ -157,6 +222,86 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             println!("{server} is SERVING");
         }
+        Command::Classify {
+            input,
+            format,
+            output,
+            model,
+        } => {
+            let written =
+                hearken::classify::classify_file(&input, format, &output, model.as_deref())?;
+            println!("classified {written} texts into {}", output.display());
+        }
+        Command::Train {
+            taxonomy,
+            examples,
+            output,
+            holdout,
+            seed,
+        } => {
+            let options = TrainOptions {
+                holdout_fraction: holdout,
+                seed,
+                ..TrainOptions::default()
+            };
+            let model = hearken::classify::train_file(&taxonomy, &examples, &output, &options)?;
+            println!("model {} written to {}", model.version(), output.display());
+            let meta = model.meta();
+            for (title, evaluation) in [
+                ("departments (held out)", &meta.department_evaluation),
+                ("intent (held out)", &meta.intent_evaluation),
+            ] {
+                if let Some(evaluation) = evaluation {
+                    print!(
+                        "{}",
+                        hearken::classify::render_evaluation(title, evaluation)
+                    );
+                }
+            }
+        }
+        Command::Eval { model, examples } => {
+            let (departments, intent) = hearken::classify::eval_file(model.as_deref(), &examples)?;
+            print!(
+                "{}",
+                hearken::classify::render_evaluation("departments", &departments)
+            );
+            if let Some(intent) = intent {
+                print!(
+                    "{}",
+                    hearken::classify::render_evaluation("intent", &intent)
+                );
+            }
+        }
+        Command::Locate { text, time_zone } => {
+            let input = hearken_geo::LocationInput {
+                profile_location: Some(&text),
+                time_zone: time_zone.as_deref(),
+                ..Default::default()
+            };
+            let place = hearken_geo::Gazetteer::load().resolve(&input);
+            if !place.is_known() {
+                println!("unknown: {text:?} names no place Hearken can locate");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let coordinates = match (place.latitude, place.longitude) {
+                (Some(lat), Some(lon)) => format!(" ({lat:.4}, {lon:.4})"),
+                _ => String::new(),
+            };
+            let parts: Vec<&str> = [
+                place.city.as_str(),
+                place.region_code.as_str(),
+                place.country_code.as_str(),
+            ]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect();
+            println!(
+                "{}{coordinates}: {:?} evidence, confidence {:.2}",
+                parts.join(", "),
+                place.evidence,
+                place.confidence
+            );
+        }
         Command::Influence(InfluenceCommand::Rank {
             edges,
             personalize,
@@ -215,4 +360,40 @@ async fn signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Parsing reads every flattened struct, so clashing argument ids fail here, not in use.
+    #[test]
+    fn every_subcommand_parses() {
+        let lines = [
+            "hearken serve --role classify --listen 127.0.0.1:0",
+            "hearken import tweets.csv --format csv --log-format json",
+            "hearken healthcheck --server http://127.0.0.1:1",
+            "hearken classify --input a.txt --format jsonl --output b.jsonl",
+            "hearken train --taxonomy t.toml --examples e.jsonl --output m.bin",
+            "hearken eval --examples e.jsonl",
+            "hearken influence rank --edges e.csv --output s.csv",
+            "hearken demo",
+            "hearken locate Brooklyn --time-zone Eastern",
+        ];
+        for line in lines {
+            let cli = Cli::try_parse_from(line.split_whitespace())
+                .unwrap_or_else(|e| panic!("{line}: {e}"));
+            if let Command::Import { format, .. } = cli.command {
+                assert_eq!(format, hearken_formats::Format::Csv);
+            }
+        }
+        assert!(Cli::try_parse_from(["hearken", "import", "x", "--format", "fax"]).is_err());
+    }
 }

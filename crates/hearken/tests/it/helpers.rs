@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hearken::App;
-use hearken::config::{GrpcConfig, LimitsConfig, Role, ServeConfig, StoreConfig};
+use hearken::config::{ClassifyConfig, GrpcConfig, LimitsConfig, Role, ServeConfig, StoreConfig};
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::ingest_service_client::IngestServiceClient;
 use tokio::task::JoinHandle;
@@ -90,6 +90,7 @@ pub(crate) fn config(database_url: &str) -> ServeConfig {
             max_text_chars: 10_000,
             max_batch: 1_000,
         },
+        classify: ClassifyConfig { model: None },
     }
 }
 

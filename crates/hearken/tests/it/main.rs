@@ -3,6 +3,7 @@
 // A test that cannot unwrap should fail loudly; clippy only exempts `#[test]` bodies.
 #![allow(clippy::unwrap_used)]
 
+mod classify;
 mod helpers;
 mod ingest;
 mod protocol;
