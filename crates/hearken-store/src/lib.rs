@@ -7,6 +7,7 @@
 
 mod error;
 mod flat;
+pub mod influence;
 mod model;
 mod postgres;
 mod sqlite;
@@ -17,6 +18,10 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use hearken_core::mention::NewMention;
+use influence::{
+    AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, InteractionEdge, NewGeneration,
+    NewInteraction, RankCursor,
+};
 
 /// The embedded default: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hearken.db";
@@ -107,6 +112,103 @@ impl Store {
     /// Deletes a topic and its matches; false when there was no such topic.
     pub async fn delete_topic(&self, name: &str) -> Result<bool, StoreError> {
         dispatch!(self, store => store.delete_topic(name).await)
+    }
+
+    /// Records interactions in one transaction; returns how many were new. An interaction
+    /// already stored, or repeated within the call, is not counted.
+    pub async fn record_interactions(
+        &self,
+        interactions: &[NewInteraction],
+    ) -> Result<u64, StoreError> {
+        if interactions.is_empty() {
+            return Ok(0);
+        }
+        dispatch!(self, store => store.record_interactions(interactions).await)
+    }
+
+    /// The number of stored interactions.
+    pub async fn count_interactions(&self) -> Result<i64, StoreError> {
+        dispatch!(self, store => store.count_interactions().await)
+    }
+
+    /// Interactions created in `[from, until)`, microseconds since the epoch; `None` is open.
+    pub async fn interactions_between(
+        &self,
+        from: Option<i64>,
+        until: Option<i64>,
+    ) -> Result<Vec<InteractionEdge>, StoreError> {
+        dispatch!(self, store => store.interactions_between(from, until).await)
+    }
+
+    /// Stores author profiles in one transaction. A profile replaces the stored one only when
+    /// it was observed strictly later; within the call, the newest observation of each author
+    /// wins. Returns how many rows were inserted or replaced.
+    pub async fn upsert_authors(&self, authors: &[AuthorProfile]) -> Result<u64, StoreError> {
+        if authors.is_empty() {
+            return Ok(0);
+        }
+        dispatch!(self, store => store.upsert_authors(authors).await)
+    }
+
+    /// Every stored author profile, by source and handle.
+    pub async fn list_authors(&self) -> Result<Vec<AuthorProfile>, StoreError> {
+        dispatch!(self, store => store.list_authors().await)
+    }
+
+    /// Adds each count to the author's running count of mentions in that department.
+    pub async fn add_author_departments(
+        &self,
+        counts: &[AuthorDepartment],
+    ) -> Result<(), StoreError> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        dispatch!(self, store => store.add_author_departments(counts).await)
+    }
+
+    /// Every author's mention count per department.
+    pub async fn author_departments(&self) -> Result<Vec<AuthorDepartment>, StoreError> {
+        dispatch!(self, store => store.author_departments().await)
+    }
+
+    /// Writes a complete generation of scores and makes it current in one transaction; older
+    /// generations but the previous one are dropped.
+    pub async fn save_generation(
+        &self,
+        generation: &NewGeneration<'_>,
+    ) -> Result<GenerationInfo, StoreError> {
+        dispatch!(self, store => store.save_generation(generation).await)
+    }
+
+    /// The newest complete generation, if any recompute finished.
+    pub async fn current_generation(&self) -> Result<Option<GenerationInfo>, StoreError> {
+        dispatch!(self, store => store.current_generation().await)
+    }
+
+    /// A generation by number, if it is still kept.
+    pub async fn generation(&self, generation: i64) -> Result<Option<GenerationInfo>, StoreError> {
+        dispatch!(self, store => store.generation(generation).await)
+    }
+
+    /// One author's scores in a generation, with topical authority attached.
+    pub async fn author_score(
+        &self,
+        generation: i64,
+        handle: &str,
+    ) -> Result<Option<AuthorScore>, StoreError> {
+        dispatch!(self, store => store.author_score(generation, handle).await)
+    }
+
+    /// A page of a generation's ranking: by composite score overall, or by topical authority
+    /// within `department`, highest first with ties broken by handle, after `after`.
+    pub async fn top_scores(
+        &self,
+        generation: i64,
+        department: Option<&str>,
+        after: Option<&RankCursor>,
+        limit: u32,
+    ) -> Result<Vec<AuthorScore>, StoreError> {
+        dispatch!(self, store => store.top_scores(generation, department, after, limit).await)
     }
 
     /// Closes every connection, waiting for those in use to be returned.

@@ -55,6 +55,11 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// The pool, for tests and benchmarks that need raw access.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub(crate) async fn insert_mentions(
         &self,
         mentions: &[NewMention],

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod contract;
+mod influence;
 mod migrations;
 
 use hearken_store::Store;
@@ -74,11 +75,13 @@ mod tempdir {
 async fn sqlite_contract() {
     let (store, _dir) = sqlite().await;
     contract::run(&store).await;
+    influence::run(&store).await;
 }
 
 #[tokio::test]
 async fn postgres_contract() {
     if let Some(store) = postgres().await {
         contract::run(&store).await;
+        influence::run(&store).await;
     }
 }

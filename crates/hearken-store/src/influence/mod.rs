@@ -1,0 +1,161 @@
+//! Influence storage: author profiles, the interaction graph, per-department mention counts
+//! and scored generations.
+//!
+//! Scores are written as a whole generation in one transaction, together with the row that
+//! names it, so a reader sees the previous generation until the new one is committed and never
+//! waits for it (both databases read from a snapshot). The newest two generations are kept, so
+//! a client paging through rankings survives one swap.
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+use std::collections::HashMap;
+
+/// One interaction to record: `source_handle` acted on `target_handle` in a mention.
+///
+/// `(kind, source_handle, target_handle, mention_source, mention_external_id)` identifies it,
+/// so recording it again changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInteraction {
+    /// The contract's `InteractionKind` number.
+    pub kind: i32,
+    pub source_handle: String,
+    pub target_handle: String,
+    pub mention_source: String,
+    pub mention_external_id: String,
+    /// Microseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// A stored interaction, as the graph needs it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InteractionEdge {
+    /// The contract's `InteractionKind` number.
+    pub kind: i32,
+    pub source_handle: String,
+    pub target_handle: String,
+    /// Microseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// An author's profile as observed at `observed_at`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuthorProfile {
+    /// The platform the handle belongs to.
+    pub source: String,
+    pub handle: String,
+    pub display_name: Option<String>,
+    pub followers: i64,
+    pub following: i64,
+    pub post_count: i64,
+    pub location: Option<String>,
+    pub verified: bool,
+    /// Microseconds since the Unix epoch.
+    pub observed_at: i64,
+}
+
+/// How many of an author's mentions were classified into a department.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuthorDepartment {
+    pub source: String,
+    pub handle: String,
+    pub department: String,
+    pub mention_count: i64,
+}
+
+/// One author's scores in a generation: the composite and each component's raw value and
+/// percentile.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AuthorScore {
+    pub handle: String,
+    /// The composite, from 0 to 100.
+    pub score: f64,
+    pub reach_raw: f64,
+    pub reach_percentile: f64,
+    pub engagement_raw: f64,
+    pub engagement_percentile: f64,
+    pub authority_raw: f64,
+    pub authority_percentile: f64,
+    pub recency_raw: f64,
+    pub recency_percentile: f64,
+    /// Topical authority per department, sorted by department; filled by a second query.
+    #[sqlx(skip)]
+    pub topical: Vec<TopicalScore>,
+}
+
+/// An author's topical authority in one department.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TopicalScore {
+    pub department: String,
+    pub raw: f64,
+    pub percentile: f64,
+}
+
+/// A complete set of scores to swap in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewGeneration<'a> {
+    pub formula_version: &'a str,
+    /// Microseconds since the Unix epoch.
+    pub computed_at: i64,
+    /// Interactions the scores were computed from.
+    pub interaction_count: i64,
+    pub scores: &'a [AuthorScore],
+}
+
+/// A stored generation of scores.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct GenerationInfo {
+    pub generation: i64,
+    pub formula_version: String,
+    /// Microseconds since the Unix epoch.
+    pub computed_at: i64,
+    pub author_count: i64,
+    pub interaction_count: i64,
+}
+
+/// Where the previous page of a ranking ended: the ranking value (the composite overall, the
+/// topical raw value within a department) and the handle, which breaks ties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankCursor {
+    pub value: f64,
+    pub handle: String,
+}
+
+/// Keeps, per `(source, handle)`, only the newest observation of the batch (the first one on a
+/// tie), because one upsert statement may not touch a row twice.
+pub(crate) fn newest_per_author(authors: &[AuthorProfile]) -> Vec<&AuthorProfile> {
+    let mut newest: HashMap<(&str, &str), usize> = HashMap::with_capacity(authors.len());
+    for (position, author) in authors.iter().enumerate() {
+        newest
+            .entry((author.source.as_str(), author.handle.as_str()))
+            .and_modify(|kept| {
+                if authors[*kept].observed_at < author.observed_at {
+                    *kept = position;
+                }
+            })
+            .or_insert(position);
+    }
+    let mut kept: Vec<usize> = newest.into_values().collect();
+    kept.sort_unstable();
+    kept.into_iter()
+        .map(|position| &authors[position])
+        .collect()
+}
+
+/// Sets each score's topical authority from `(handle, department, raw, percentile)` rows.
+pub(crate) fn attach_topical(scores: &mut [AuthorScore], rows: Vec<(String, String, f64, f64)>) {
+    let mut by_handle: HashMap<String, Vec<TopicalScore>> = HashMap::new();
+    for (handle, department, raw, percentile) in rows {
+        by_handle.entry(handle).or_default().push(TopicalScore {
+            department,
+            raw,
+            percentile,
+        });
+    }
+    for score in scores {
+        score.topical = by_handle.remove(&score.handle).unwrap_or_default();
+    }
+}
+
+/// How many older generations survive a swap besides the new one.
+pub(crate) const KEPT_PREVIOUS_GENERATIONS: i64 = 1;
