@@ -19,6 +19,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
 use crate::config::ServeConfig;
+use crate::http::Serving;
 
 /// How often an ingest server re-reads the topics, to pick up other replicas' changes.
 const TOPIC_REFRESH: Duration = Duration::from_secs(10);
@@ -28,6 +29,7 @@ const TOPIC_REFRESH: Duration = Duration::from_secs(10);
 pub struct App {
     config: ServeConfig,
     listener: TcpListener,
+    http_listener: TcpListener,
     store: Option<Store>,
     ingest: Option<Ingest>,
     classify: Option<Arc<ClassifyState>>,
@@ -65,18 +67,27 @@ impl App {
         let listener = TcpListener::bind(config.grpc.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.grpc.addr))?;
+        let http_listener = TcpListener::bind(config.grpc.http_addr)
+            .await
+            .with_context(|| format!("cannot listen for HTTP on {}", config.grpc.http_addr))?;
         Ok(Self {
             config,
             listener,
+            http_listener,
             store,
             ingest,
             classify,
         })
     }
 
-    /// The address the server listens on, with the real port when 0 was asked for.
+    /// The gRPC address the server listens on, with the real port when 0 was asked for.
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// The HTTP address, likewise.
+    pub fn http_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.http_listener.local_addr()?)
     }
 
     /// Serves until `shutdown` is cancelled, then: reports NOT_SERVING, stops accepting,
@@ -85,6 +96,7 @@ impl App {
         let App {
             config,
             listener,
+            http_listener,
             store,
             ingest,
             classify,
@@ -123,6 +135,11 @@ impl App {
             None => None,
         };
         health.set_service_status("", ServingStatus::Serving).await;
+        let serving_flag = Serving::default();
+        serving_flag.set(true);
+        let http = axum::serve(http_listener, crate::http::router(serving_flag.clone()))
+            .with_graceful_shutdown(serving.clone().cancelled_owned());
+        let http = tokio::spawn(async move { http.await });
 
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
         let server = Server::builder()
@@ -167,6 +184,11 @@ impl App {
             }
         }
         background.shutdown().await;
+        match http.await {
+            Ok(Err(error)) => tracing::warn!(%error, "HTTP server failed"),
+            Err(error) => tracing::warn!(%error, "HTTP server task failed"),
+            Ok(Ok(())) => {}
+        }
         close(store).await;
         tracing::info!("stopped");
         Ok(())

@@ -73,6 +73,10 @@ pub struct GrpcConfig {
     /// Longest a request may run before it fails with DEADLINE_EXCEEDED, in seconds.
     #[arg(long, env = "HEARKEN_REQUEST_TIMEOUT_SECS", default_value_t = 300)]
     pub request_timeout_secs: u64,
+    /// Address for HTTP: `/healthz` for load balancers and orchestrators (the dashboard and
+    /// metrics are served here too as they arrive).
+    #[arg(long = "http", env = "HEARKEN_HTTP", default_value = "127.0.0.1:8080")]
+    pub http_addr: SocketAddr,
     /// Most concurrent requests on one connection.
     #[arg(long, env = "HEARKEN_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
     pub max_concurrent_requests: usize,

@@ -38,6 +38,7 @@ pub async fn run(database_url: String, serve: &LimitsConfig) -> anyhow::Result<S
         role: Role::All,
         grpc: GrpcConfig {
             addr: ([127, 0, 0, 1], 0).into(),
+            http_addr: ([127, 0, 0, 1], 0).into(),
             max_message_bytes: 16 * 1024 * 1024,
             request_timeout_secs: 60,
             max_concurrent_requests: 64,

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod config;
 pub mod demo;
 pub mod healthcheck;
+pub mod http;
 pub mod import;
 pub mod rank;
 

@@ -78,6 +78,7 @@ pub(crate) fn config(database_url: &str) -> ServeConfig {
         role: Role::All,
         grpc: GrpcConfig {
             addr: ([127, 0, 0, 1], 0).into(),
+            http_addr: ([127, 0, 0, 1], 0).into(),
             max_message_bytes: 4 * 1024 * 1024,
             request_timeout_secs: 60,
             max_concurrent_requests: 64,
@@ -98,6 +99,7 @@ pub(crate) fn config(database_url: &str) -> ServeConfig {
 #[derive(Debug)]
 pub(crate) struct TestApp {
     pub(crate) addr: SocketAddr,
+    pub(crate) http_addr: SocketAddr,
     pub(crate) ingest: IngestServiceClient<Channel>,
     shutdown: CancellationToken,
     server: JoinHandle<anyhow::Result<()>>,
@@ -107,6 +109,7 @@ impl TestApp {
     pub(crate) async fn spawn(config: ServeConfig) -> Self {
         let app = within(App::bind(config)).await.unwrap();
         let addr = app.local_addr().unwrap();
+        let http_addr = app.http_addr().unwrap();
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(app.run(shutdown.clone()));
         // The listener is bound already, so the first connection succeeds without waiting.
@@ -115,6 +118,7 @@ impl TestApp {
             .unwrap();
         Self {
             addr,
+            http_addr,
             ingest,
             shutdown,
             server,

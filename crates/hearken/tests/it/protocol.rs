@@ -112,3 +112,26 @@ async fn shutdown_lets_a_stream_in_flight_finish() {
     );
     within(stopping).await.unwrap().unwrap();
 }
+
+/// A plain HTTP/1.1 GET, as a load balancer's probe sends it.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: hearken\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+#[tokio::test]
+async fn http_healthz_answers_probes() {
+    let dir = TempDir::new();
+    let app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    let response = within(http_get(app.http_addr, "/healthz")).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("SERVING\n"), "{response}");
+    let missing = within(http_get(app.http_addr, "/nope")).await;
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    app.stop().await;
+}

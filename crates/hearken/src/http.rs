@@ -1,0 +1,37 @@
+//! The HTTP side of a server: plain-HTTP health for probes that do not speak gRPC.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+
+/// Whether the server takes work; shared by the gRPC health service and `/healthz`.
+#[derive(Debug, Default, Clone)]
+pub struct Serving(Arc<AtomicBool>);
+
+impl Serving {
+    pub fn set(&self, serving: bool) {
+        self.0.store(serving, Ordering::SeqCst);
+    }
+
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// `GET /healthz`: 200 `SERVING` while the server takes work, 503 `NOT_SERVING` while it drains.
+pub fn router(serving: Serving) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .with_state(serving)
+}
+
+async fn healthz(State(serving): State<Serving>) -> (StatusCode, &'static str) {
+    match serving.get() {
+        true => (StatusCode::OK, "SERVING\n"),
+        false => (StatusCode::SERVICE_UNAVAILABLE, "NOT_SERVING\n"),
+    }
+}
