@@ -1,15 +1,37 @@
-//! Influence: the interaction graph between authors and the network authority computed on it.
+//! Influence: who is speaking and how far their voice carries, scored from the interaction
+//! graph with every component shown.
 //!
-//! [`Graph`] is a compressed-sparse-row directed weighted graph built once from an edge list;
-//! [`pagerank`] computes weighted, optionally personalised PageRank on it with the same
-//! semantics as igraph's PRPACK implementation. [`NodeIndex`] maps author handles to the dense
-//! `u32` ids the graph uses, and the [`csv`] module reads and writes the offline file formats.
+//! - [`Graph`] is a compressed-sparse-row directed weighted graph built once from an edge list;
+//!   [`pagerank`] computes weighted, optionally personalised PageRank on it with the same
+//!   semantics as igraph's PRPACK implementation. [`NodeIndex`] maps author handles to the
+//!   dense `u32` ids the graph uses, and the [`csv`] module reads and writes the offline file
+//!   formats.
+//! - [`score`] is the formula: reach, engagement, network and topical authority, recency and
+//!   the composite.
+//! - [`mapping`] turns a mention into the interactions it carries.
+//! - [`InfluenceState`] is the service as plain async code over the store, [`grpc_service`]
+//!   its thin tonic adapter, and [`run_scheduler`] recomputes in the background.
 
+pub mod convert;
 pub mod csv;
 mod graph;
+mod grpc;
+pub mod mapping;
 mod node_index;
 mod pagerank;
+mod scheduler;
+pub mod score;
+mod service;
 
 pub use graph::{Graph, GraphError};
+pub use grpc::{InfluenceGrpc, grpc_service};
+pub use mapping::{
+    interactions_from_mention, interactions_from_mention_with, interactions_from_mentions,
+};
 pub use node_index::NodeIndex;
 pub use pagerank::{PageRank, PageRankError, PageRankOptions, pagerank};
+pub use scheduler::{SchedulerConfig, run_scheduler};
+pub use service::{
+    InfluenceConfig, InfluenceError, InfluenceState, PageToken, RecomputeSummary, RecordOutcome,
+    ScoreView, TopPage, TopQuery,
+};
