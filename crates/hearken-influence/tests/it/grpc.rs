@@ -431,7 +431,7 @@ async fn run(mut app: TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn influence_over_grpc_on_sqlite() {
     let dir = TempDir::new();
-    let url = format!("sqlite://{}", dir.0.join("hearken.db").display());
+    let url = format!("sqlite://{}", dir.path().join("hearken.db").display());
     let store = within(Store::connect(&url)).await.expect("sqlite store");
     run(TestApp::spawn(store, Some(dir)).await).await;
 }
@@ -460,10 +460,14 @@ async fn influence_over_grpc_on_postgres() {
 }
 
 /// A directory removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new() -> Self {
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    pub(crate) fn new() -> Self {
         let path = std::env::temp_dir().join(format!(
             "hearken-influence-{}",
             uuid::Uuid::new_v4().simple()

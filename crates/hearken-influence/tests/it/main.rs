@@ -9,3 +9,5 @@ mod grpc;
 mod igraph_reference;
 mod mapping;
 mod pagerank;
+mod scheduler;
+mod score;
