@@ -13,7 +13,7 @@ pg_base=$(bash .ci/postgres.sh)
 server=${pg_base%/*}
 
 cargo build --release -p hearken --quiet
-bin=target/release/hearken
+bin=${CARGO_TARGET_DIR:-target}/release/hearken
 python3 bench/import/generate.py "$shared/twitter-us-airline-sentiment/Tweets.csv" "$n" "$work/mentions.jsonl" "$work/copy.csv"
 echo "generated $n mentions ($(du -h "$work/mentions.jsonl" | cut -f1) of JSON lines)"
 

@@ -3,6 +3,7 @@
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::ingest_service_server::{IngestService, IngestServiceServer};
 use hearken_store::{MentionFilter, PageCursor};
+use tokio::task::JoinSet;
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -10,6 +11,8 @@ use crate::convert::{mention, micros, topic};
 use crate::{Ingest, IngestError, Summary};
 
 const DEFAULT_PAGE_SIZE: u32 = 100;
+/// Stream messages written concurrently; two keep the database busy while the next is checked.
+const MAX_MESSAGES_IN_FLIGHT: usize = 2;
 const MAX_PAGE_SIZE: u32 = 1_000;
 
 /// The `hearken.v1.IngestService` server for `ingest`.
@@ -24,6 +27,24 @@ fn summary(summary: Summary) -> pb::IngestSummary {
         duplicate_count: count(summary.duplicates),
         rejected_count: count(summary.rejected),
         errors: summary.errors,
+    }
+}
+
+/// Waits for the next written message and adds its summary to `total`.
+async fn absorb_next(
+    in_flight: &mut JoinSet<Result<Summary, IngestError>>,
+    total: &mut Summary,
+) -> Result<(), Status> {
+    match in_flight.join_next().await {
+        Some(Ok(result)) => {
+            total.absorb(result?);
+            Ok(())
+        }
+        Some(Err(join_error)) => {
+            tracing::error!(error = %join_error, "ingest task failed");
+            Err(Status::internal("internal error"))
+        }
+        None => Ok(()),
     }
 }
 
@@ -71,14 +92,41 @@ impl IngestService for Ingest {
         let mut stream = request.into_inner();
         let mut total = Summary::default();
         let mut seen = 0u64;
-        // Each message is committed as it arrives: a client that drops mid-stream keeps what
-        // it sent before, and no message is half-written.
+        // Each message is committed on its own: a client that drops mid-stream keeps every
+        // message it sent in full, and no message is half-written. While one message is being
+        // written the next is received and validated, so the network, the CPU and the database
+        // work at once.
+        let mut in_flight = JoinSet::new();
+        let mut failure = None;
         while let Some(message) = stream.next().await {
-            let message = message?;
-            let count = message.mentions.len() as u64;
-            total.absorb(Ingest::ingest(self, &message.mentions, seen).await?);
-            seen += count;
+            let message = match message {
+                Ok(message) => message,
+                Err(status) => {
+                    failure = Some(status);
+                    break;
+                }
+            };
+            if in_flight.len() >= MAX_MESSAGES_IN_FLIGHT {
+                if let Err(status) = absorb_next(&mut in_flight, &mut total).await {
+                    failure = Some(status);
+                    break;
+                }
+            }
+            let ingest = self.clone();
+            let first = seen;
+            seen += message.mentions.len() as u64;
+            in_flight.spawn(async move { ingest.ingest(&message.mentions, first).await });
         }
+        // Messages already received are written even when the stream failed after them.
+        while !in_flight.is_empty() {
+            if let Err(status) = absorb_next(&mut in_flight, &mut total).await {
+                failure.get_or_insert(status);
+            }
+        }
+        if let Some(status) = failure {
+            return Err(status);
+        }
+        total.errors.sort_by_key(|error| error.index);
         tracing::info!(
             records = seen,
             accepted = total.accepted,

@@ -12,7 +12,7 @@ use tokio_stream::StreamExt;
 
 /// Records per stream message, and a byte budget that keeps messages well under the server's
 /// limit even when texts are long.
-const CHUNK_RECORDS: usize = 500;
+const CHUNK_RECORDS: usize = 2_000;
 const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 
 /// Where a record sits in the imported file.
@@ -197,10 +197,10 @@ mod tests {
             external_id: i.to_string(),
             ..Default::default()
         };
-        let chunks = chunk((0..1201).map(small).collect());
+        let chunks = chunk((0..4201).map(small).collect());
         assert_eq!(
             chunks.iter().map(Vec::len).collect::<Vec<_>>(),
-            [500, 500, 201]
+            [2_000, 2_000, 201]
         );
         let big = |i: usize| pb::Mention {
             external_id: i.to_string(),

@@ -89,7 +89,7 @@ pub(crate) fn config(database_url: &str) -> ServeConfig {
         },
         limits: LimitsConfig {
             max_text_chars: 10_000,
-            max_batch: 1_000,
+            max_batch: 2_000,
         },
         classify: ClassifyConfig { model: None },
     }

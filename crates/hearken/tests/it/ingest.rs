@@ -222,7 +222,7 @@ async fn stream_indexes_count_across_messages() {
 async fn limits_refuse_oversized_calls() {
     let dir = TempDir::new();
     let mut app = TestApp::spawn(config(&dir.sqlite_url())).await;
-    let batch: Vec<pb::Mention> = (0..1_001)
+    let batch: Vec<pb::Mention> = (0..2_001)
         .map(|i| mention(&format!("b-{i}"), "hello"))
         .collect();
     let status = within(
@@ -236,7 +236,7 @@ async fn limits_refuse_oversized_calls() {
     let violation = &details.bad_request().unwrap().field_violations[0];
     assert_eq!(violation.field, "mentions");
     assert!(
-        violation.description.contains("at most 1000"),
+        violation.description.contains("at most 2000"),
         "{}",
         violation.description
     );
