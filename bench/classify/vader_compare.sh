@@ -24,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 python3 "$root/bench/classify/make_texts.py" "$shared/vader-reference" "$n" "$tmp/texts.txt"
 
 echo "machine: $(nproc) cores, $(uname -m); texts: $n"
-hyperfine --warmup 1 --runs "${RUNS:-3}" \
+hyperfine --warmup "${WARMUP:-1}" --runs "${RUNS:-3}" \
   -n "hearken classify (full)" \
   "$hearken classify --input $tmp/texts.txt --format lines --output $tmp/hearken.jsonl" \
   -n "vaderSentiment 3.3.2" \
