@@ -106,11 +106,11 @@ impl IngestService for Ingest {
                     break;
                 }
             };
-            if in_flight.len() >= MAX_MESSAGES_IN_FLIGHT {
-                if let Err(status) = absorb_next(&mut in_flight, &mut total).await {
-                    failure = Some(status);
-                    break;
-                }
+            if in_flight.len() >= MAX_MESSAGES_IN_FLIGHT
+                && let Err(status) = absorb_next(&mut in_flight, &mut total).await
+            {
+                failure = Some(status);
+                break;
             }
             let ingest = self.clone();
             let first = seen;
