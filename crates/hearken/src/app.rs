@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use hearken_classify::grpc::{ClassifyGrpc, ClassifyState, Limits as ClassifyLimits};
+use hearken_influence::{InfluenceConfig, InfluenceGrpc, InfluenceState, SchedulerConfig};
 use hearken_ingest::Ingest;
 use hearken_proto::v1::classify_service_server::ClassifyServiceServer;
+use hearken_proto::v1::influence_service_server::InfluenceServiceServer;
 use hearken_proto::v1::ingest_service_server::IngestServiceServer;
 use hearken_store::Store;
 use tokio::net::TcpListener;
@@ -33,6 +35,7 @@ pub struct App {
     store: Option<Store>,
     ingest: Option<Ingest>,
     classify: Option<Arc<ClassifyState>>,
+    influence: Option<Arc<InfluenceState>>,
 }
 
 impl App {
@@ -51,6 +54,13 @@ impl App {
         };
         let ingest = match (&store, config.role.runs_ingest()) {
             (Some(store), true) => Some(Ingest::new(store.clone(), config.limits.ingest()).await?),
+            _ => None,
+        };
+        let influence = match (&store, config.role.runs_influence()) {
+            (Some(store), true) => Some(InfluenceState::new(
+                store.clone(),
+                InfluenceConfig::default(),
+            )),
             _ => None,
         };
         let classify = match config.role.runs_classify() {
@@ -77,6 +87,7 @@ impl App {
             store,
             ingest,
             classify,
+            influence,
         })
     }
 
@@ -100,6 +111,7 @@ impl App {
             store,
             ingest,
             classify,
+            influence,
         } = self;
         let addr = listener.local_addr()?;
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -134,6 +146,23 @@ impl App {
             }
             None => None,
         };
+        let influence_service = match influence {
+            Some(state) => {
+                health
+                    .set_serving::<InfluenceServiceServer<InfluenceGrpc>>()
+                    .await;
+                background.spawn(hearken_influence::run_scheduler(
+                    Arc::clone(&state),
+                    SchedulerConfig::default(),
+                    serving.clone(),
+                ));
+                Some(
+                    hearken_influence::grpc_service(state)
+                        .max_decoding_message_size(config.grpc.max_message_bytes),
+                )
+            }
+            None => None,
+        };
         health.set_service_status("", ServingStatus::Serving).await;
         let serving_flag = Serving::default();
         serving_flag.set(true);
@@ -149,6 +178,7 @@ impl App {
             .add_service(reflection)
             .add_optional_service(ingest_service)
             .add_optional_service(classify_service)
+            .add_optional_service(influence_service)
             .serve_with_incoming_shutdown(incoming, serving.clone().cancelled_owned());
         let mut server = tokio::spawn(server);
         let backend = store.as_ref().map_or("none", Store::backend);

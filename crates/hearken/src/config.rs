@@ -15,6 +15,8 @@ pub enum Role {
     Ingest,
     /// Sentiment, departments, intent, topics, language and urgency; stateless, so scale it out.
     Classify,
+    /// Authors, the interaction graph and influence scores, recomputed in the background.
+    Influence,
 }
 
 impl Role {
@@ -24,6 +26,10 @@ impl Role {
 
     pub fn runs_classify(self) -> bool {
         matches!(self, Role::All | Role::Classify)
+    }
+
+    pub fn runs_influence(self) -> bool {
+        matches!(self, Role::All | Role::Influence)
     }
 
     /// Only roles that keep state need the database.

@@ -5,6 +5,7 @@
 
 mod classify;
 mod helpers;
+mod influence;
 mod ingest;
 mod protocol;
 mod rank;
