@@ -11,8 +11,9 @@ use crate::convert::{mention, micros, topic};
 use crate::{Ingest, IngestError, Summary};
 
 const DEFAULT_PAGE_SIZE: u32 = 100;
-/// Stream messages written concurrently; two keep the database busy while the next is checked.
-const MAX_MESSAGES_IN_FLIGHT: usize = 2;
+/// Stream messages written concurrently, so that the database works on several while the next
+/// is received and checked.
+const MAX_MESSAGES_IN_FLIGHT: usize = 4;
 const MAX_PAGE_SIZE: u32 = 1_000;
 
 /// The `hearken.v1.IngestService` server for `ingest`.
