@@ -54,6 +54,30 @@ pub struct ServeConfig {
     pub classify: ClassifyConfig,
 }
 
+impl ServeConfig {
+    /// Every role on free loopback ports with the given store and limits: the embedded set-up
+    /// of `hearken demo` and of the tests.
+    pub fn local(database_url: &str, limits: LimitsConfig) -> Self {
+        let loopback = ([127, 0, 0, 1], 0).into();
+        Self {
+            role: Role::All,
+            grpc: GrpcConfig {
+                addr: loopback,
+                http_addr: loopback,
+                max_message_bytes: 16 * 1024 * 1024,
+                request_timeout_secs: 60,
+                max_concurrent_requests: 64,
+                shutdown_grace_secs: 10,
+            },
+            store: StoreConfig {
+                database_url: database_url.to_owned(),
+            },
+            limits,
+            classify: ClassifyConfig { model: None },
+        }
+    }
+}
+
 /// The classifier's model.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClassifyConfig {

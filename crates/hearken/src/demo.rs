@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 use anyhow::Context;
 use hearken_formats::Format;
 use hearken_proto::v1 as pb;
+use hearken_proto::v1::classify_service_client::ClassifyServiceClient;
 use hearken_proto::v1::ingest_service_client::IngestServiceClient;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{ClassifyConfig, GrpcConfig, LimitsConfig, Role, ServeConfig, StoreConfig};
+use crate::config::{LimitsConfig, ServeConfig};
 use crate::{App, import};
 
 /// 59 public replies to a Mastodon release announcement (MIT; see `demo/README.md`).
@@ -34,22 +35,7 @@ const TOPICS: [(&str, &str, bool); 3] = [
 
 /// Runs the demo against `database_url` and returns the report to print.
 pub async fn run(database_url: String, serve: &LimitsConfig) -> anyhow::Result<String> {
-    let config = ServeConfig {
-        role: Role::All,
-        grpc: GrpcConfig {
-            addr: ([127, 0, 0, 1], 0).into(),
-            http_addr: ([127, 0, 0, 1], 0).into(),
-            max_message_bytes: 16 * 1024 * 1024,
-            request_timeout_secs: 60,
-            max_concurrent_requests: 64,
-            shutdown_grace_secs: 5,
-        },
-        store: StoreConfig {
-            database_url: database_url.clone(),
-        },
-        limits: serve.clone(),
-        classify: ClassifyConfig { model: None },
-    };
+    let config = ServeConfig::local(&database_url, serve.clone());
     let app = App::bind(config).await?;
     let addr = app.local_addr()?;
     let shutdown = CancellationToken::new();
@@ -159,10 +145,97 @@ async fn exercise(server: &str, database_url: &str) -> anyhow::Result<String> {
         };
         writeln!(out, "  #{:<4} @{author}: {text}{topics}", mention.id)?;
     }
+    out.push_str(&routing(server, &mentions).await?);
     out.push_str(
         "\nRun it again: every mention comes back as a duplicate, and nothing is stored twice.\n",
     );
     Ok(out)
+}
+
+/// Asks the classifier where each mention should go, and tallies the answers.
+async fn routing(server: &str, mentions: &[pb::Mention]) -> anyhow::Result<String> {
+    let mut client = ClassifyServiceClient::connect(server.to_owned()).await?;
+    let documents = mentions
+        .iter()
+        .map(|m| pb::Document {
+            id: m.id.to_string(),
+            text: m.text.clone(),
+            language: m.language.clone(),
+            author_followers_count: m.author.as_ref().map_or(0, |a| a.followers_count),
+        })
+        .collect();
+    let classifications = client
+        .classify(pb::ClassifyRequest {
+            documents,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .classifications;
+
+    let mut departments: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut intents: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut feelings: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &classifications {
+        *departments.entry(primary_department(c)).or_default() += 1;
+        *intents
+            .entry(c.intent.as_ref().map_or("other", |i| i.id.as_str()))
+            .or_default() += 1;
+        let label = c
+            .sentiment
+            .map_or(pb::SentimentLabel::Unspecified, |s| s.label());
+        let label = match label {
+            pb::SentimentLabel::Positive => "positive",
+            pb::SentimentLabel::Negative => "negative",
+            pb::SentimentLabel::Neutral => "neutral",
+            pb::SentimentLabel::Unspecified => "unknown",
+        };
+        *feelings.entry(label).or_default() += 1;
+    }
+    let mut out = format!(
+        "\nWhere the conversation goes (the default model on {} mentions):\n",
+        classifications.len()
+    );
+    writeln!(out, "  departments: {}", tally(&departments))?;
+    writeln!(out, "  intents:     {}", tally(&intents))?;
+    writeln!(out, "  sentiment:   {}", tally(&feelings))?;
+
+    let mut ranked: Vec<_> = mentions.iter().zip(&classifications).collect();
+    ranked.sort_by(|a, b| b.1.urgency.total_cmp(&a.1.urgency));
+    writeln!(out, "\nMost urgent:")?;
+    for (mention, c) in ranked.iter().take(3) {
+        let intent = c.intent.as_ref().map_or("other", |i| i.id.as_str());
+        let text: String = mention
+            .text
+            .chars()
+            .take(70)
+            .collect::<String>()
+            .replace('\n', " ");
+        writeln!(
+            out,
+            "  {:.2} {}/{intent}: {text}",
+            c.urgency,
+            primary_department(c)
+        )?;
+    }
+    Ok(out)
+}
+
+fn primary_department(c: &pb::Classification) -> &str {
+    c.departments
+        .first()
+        .map_or("none of these", |d| d.id.as_str())
+}
+
+/// Counts, most frequent first.
+fn tally(counts: &BTreeMap<&str, usize>) -> String {
+    let mut ranked: Vec<_> = counts.iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    ranked
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn all_mentions(

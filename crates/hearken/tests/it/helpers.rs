@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hearken::App;
-use hearken::config::{ClassifyConfig, GrpcConfig, LimitsConfig, Role, ServeConfig, StoreConfig};
+use hearken::config::{LimitsConfig, ServeConfig};
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::ingest_service_client::IngestServiceClient;
 use tokio::task::JoinHandle;
@@ -73,26 +73,15 @@ pub(crate) async fn postgres_url() -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
+/// The embedded set-up with a 4 MiB message limit and 2,000 mentions a batch, which tests exceed.
 pub(crate) fn config(database_url: &str) -> ServeConfig {
-    ServeConfig {
-        role: Role::All,
-        grpc: GrpcConfig {
-            addr: ([127, 0, 0, 1], 0).into(),
-            http_addr: ([127, 0, 0, 1], 0).into(),
-            max_message_bytes: 4 * 1024 * 1024,
-            request_timeout_secs: 60,
-            max_concurrent_requests: 64,
-            shutdown_grace_secs: 10,
-        },
-        store: StoreConfig {
-            database_url: database_url.to_owned(),
-        },
-        limits: LimitsConfig {
-            max_text_chars: 10_000,
-            max_batch: 2_000,
-        },
-        classify: ClassifyConfig { model: None },
-    }
+    let limits = LimitsConfig {
+        max_text_chars: 10_000,
+        max_batch: 2_000,
+    };
+    let mut config = ServeConfig::local(database_url, limits);
+    config.grpc.max_message_bytes = 4 * 1024 * 1024;
+    config
 }
 
 /// A running server and a client for it.
