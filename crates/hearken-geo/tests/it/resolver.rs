@@ -111,7 +111,10 @@ fn ambiguity_follows_population_then_time_zone() {
 
 #[test]
 fn lists_of_places_keep_what_they_agree_on() {
-    assert_eq!(place(&profile("☂ Seattle | WA")), ("US", "US-WA", "Seattle"));
+    assert_eq!(
+        place(&profile("☂ Seattle | WA")),
+        ("US", "US-WA", "Seattle")
+    );
     assert_eq!(place(&profile("Long Island / Albany")), ("US", "US-NY", ""));
     assert_eq!(place(&profile("NYC | CT")), ("US", "", ""));
     assert_eq!(place(&profile("Philadelphia/Cali")), ("US", "", ""));
@@ -126,7 +129,10 @@ fn bare_names_shared_by_two_countries_are_unknown_unless_one_dominates() {
     assert!(!profile("Cambridge").is_known());
     assert!(!profile("Belleville").is_known());
     assert_eq!(place(&profile("Birmingham")).0, "GB");
-    assert_eq!(place(&profile("Cambridge, MA")), ("US", "US-MA", "Cambridge"));
+    assert_eq!(
+        place(&profile("Cambridge, MA")),
+        ("US", "US-MA", "Cambridge")
+    );
 }
 
 #[test]
