@@ -22,7 +22,8 @@ macro_rules! select_columns {
         concat!(
             "id, ",
             $crate::flat::insert_columns!(),
-            ", status, attempts, last_error"
+            ", status, attempts, last_error, ",
+            $crate::enrich::enrichment_columns!()
         )
     };
 }

@@ -5,6 +5,7 @@
 //! is closed, and an enum keeps async methods free of boxing. Each backend writes its own SQL,
 //! and one contract test suite runs against both.
 
+pub mod enrich;
 mod error;
 mod flat;
 pub mod influence;
@@ -17,6 +18,7 @@ pub use model::{InsertOutcome, MentionFilter, PageCursor, StoredMention, TopicRe
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
+use enrich::{EnrichedMention, FailureOutcome, QueueStats};
 use hearken_core::mention::NewMention;
 use influence::{
     AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, InteractionEdge, NewGeneration,
@@ -209,6 +211,60 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<AuthorScore>, StoreError> {
         dispatch!(self, store => store.top_scores(generation, department, after, limit).await)
+    }
+
+    /// Claims up to `limit` pending mentions for enrichment, oldest first, for `lease_micros`:
+    /// until then no other claimer gets them. Each claim counts as an attempt.
+    pub async fn claim_pending(
+        &self,
+        limit: u32,
+        lease_micros: i64,
+    ) -> Result<Vec<StoredMention>, StoreError> {
+        dispatch!(self, store => store.claim_pending(limit, lease_micros).await)
+    }
+
+    /// Writes the enrichment of claimed mentions, their departments, key topics, inbox items
+    /// and rollups, and marks them enriched, in one transaction. Mentions no longer pending
+    /// (enriched by another claimer whose lease overlapped) are left as they are. Returns how
+    /// many were enriched by this call.
+    pub async fn complete_enrichment(&self, items: &[EnrichedMention]) -> Result<u64, StoreError> {
+        if items.is_empty() {
+            return Ok(0);
+        }
+        dispatch!(self, store => store.complete_enrichment(items).await)
+    }
+
+    /// Releases a batch whose enrichment failed: claimable again from `retry_at`
+    /// (microseconds), or dead-lettered with `error` once a mention has had `max_attempts`.
+    pub async fn fail_enrichment(
+        &self,
+        ids: &[i64],
+        error: &str,
+        retry_at: i64,
+        max_attempts: i32,
+    ) -> Result<FailureOutcome, StoreError> {
+        if ids.is_empty() {
+            return Ok(FailureOutcome::default());
+        }
+        dispatch!(self, store => store.fail_enrichment(ids, error, retry_at, max_attempts).await)
+    }
+
+    /// The author handle of each stored mention of `source` among `external_ids`, as
+    /// `(external_id, handle)`: who was quoted or reposted, when the platform gave only an id.
+    pub async fn authors_of(
+        &self,
+        source: &str,
+        external_ids: &[&str],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        if external_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        dispatch!(self, store => store.authors_of(source, external_ids).await)
+    }
+
+    /// How many mentions wait, were enriched or dead-lettered, and the oldest wait.
+    pub async fn queue_stats(&self) -> Result<QueueStats, StoreError> {
+        dispatch!(self, store => store.queue_stats().await)
     }
 
     /// Closes every connection, waiting for those in use to be returned.

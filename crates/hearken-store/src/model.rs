@@ -50,9 +50,17 @@ pub struct StoredMention {
     pub status: i32,
     pub attempts: i32,
     pub last_error: Option<String>,
+    #[sqlx(flatten)]
+    pub enrichment: crate::enrich::EnrichmentRow,
     /// Names of the topics it matched, space-free, sorted; filled by a second query.
     #[sqlx(skip)]
     pub topics: Vec<String>,
+    /// The departments it concerns, most confident first; filled by a second query.
+    #[sqlx(skip)]
+    pub departments: Vec<(String, f64)>,
+    /// Hashtags and key phrases the classifier found, sorted; filled by a second query.
+    #[sqlx(skip)]
+    pub key_topics: Vec<String>,
 }
 
 /// Which mentions a listing returns. Every field narrows; `None` does not.
@@ -133,14 +141,47 @@ pub(crate) fn repeats_within(mentions: &[hearken_core::mention::NewMention]) -> 
         .collect()
 }
 
-/// Sets each mention's topics from `(mention_id, topic)` rows.
-pub(crate) fn attach(mentions: &mut [StoredMention], rows: Vec<(i64, String)>) {
-    let mut by_id: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-    for (id, topic) in rows {
-        by_id.entry(id).or_default().push(topic);
+/// The rows a second query reads to complete listed mentions: `(mention_id, kind, label,
+/// confidence)`, where kind 0 is a matched topic, 1 a department, 2 a key topic. One query for
+/// all three keeps a listing at two round trips.
+pub(crate) type LabelRow = (i64, i32, String, f64);
+
+/// The SQL of [`LabelRow`]s for the mention ids in `$ids` (a dialect-specific set expression).
+macro_rules! labels_query {
+    ($ids:literal) => {
+        concat!(
+            "SELECT mention_id, 0, topic, 0.0 FROM mention_topics WHERE mention_id IN ",
+            $ids,
+            " UNION ALL SELECT mention_id, 1, department, confidence FROM mention_departments \
+             WHERE mention_id IN ",
+            $ids,
+            " UNION ALL SELECT mention_id, 2, topic, 0.0 FROM mention_key_topics WHERE mention_id IN ",
+            $ids
+        )
+    };
+}
+pub(crate) use labels_query;
+
+/// Sets each mention's topics, departments and key topics from [`LabelRow`]s.
+pub(crate) fn attach(mentions: &mut [StoredMention], rows: Vec<LabelRow>) {
+    let mut by_id: std::collections::HashMap<i64, Vec<(i32, String, f64)>> =
+        std::collections::HashMap::new();
+    for (id, kind, label, confidence) in rows {
+        by_id.entry(id).or_default().push((kind, label, confidence));
     }
     for mention in mentions {
-        mention.topics = by_id.remove(&mention.id).unwrap_or_default();
+        for (kind, label, confidence) in by_id.remove(&mention.id).unwrap_or_default() {
+            match kind {
+                0 => mention.topics.push(label),
+                1 => mention.departments.push((label, confidence)),
+                _ => mention.key_topics.push(label),
+            }
+        }
+        mention.topics.sort_unstable();
+        mention.key_topics.sort_unstable();
+        mention
+            .departments
+            .sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
 }
 

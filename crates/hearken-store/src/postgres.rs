@@ -9,8 +9,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use crate::StoreError;
 use crate::flat::{FlatMention, insert_columns, select_columns};
 use crate::model::{
-    InsertOutcome, MentionFilter, PageCursor, StoredMention, TopicRecord, now_micros,
-    repeats_within,
+    InsertOutcome, LabelRow, MentionFilter, PageCursor, StoredMention, TopicRecord, labels_query,
+    now_micros, repeats_within,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -156,7 +156,7 @@ impl PgStore {
         .await
         .map_err(StoreError::query("read a mention"))?;
         let mut mentions: Vec<StoredMention> = mention.into_iter().collect();
-        self.attach_topics(&mut mentions).await?;
+        self.attach_labels(&mut mentions).await?;
         Ok(mentions.pop())
     }
 
@@ -187,22 +187,24 @@ impl PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::query("list mentions"))?;
-        self.attach_topics(&mut mentions).await?;
+        self.attach_labels(&mut mentions).await?;
         Ok(mentions)
     }
 
-    async fn attach_topics(&self, mentions: &mut [StoredMention]) -> Result<(), StoreError> {
+    /// Reads the topics, departments and key topics of `mentions`.
+    pub(crate) async fn attach_labels(
+        &self,
+        mentions: &mut [StoredMention],
+    ) -> Result<(), StoreError> {
         if mentions.is_empty() {
             return Ok(());
         }
         let ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT mention_id, topic FROM mention_topics WHERE mention_id = ANY($1) ORDER BY topic",
-        )
-        .bind(ids)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::query("read topic matches"))?;
+        let rows: Vec<LabelRow> = sqlx::query_as(labels_query!("(SELECT UNNEST($1::int8[]))"))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("read topics and departments"))?;
         crate::model::attach(mentions, rows);
         Ok(())
     }

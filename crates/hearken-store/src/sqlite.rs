@@ -15,8 +15,8 @@ use sqlx::sqlite::{
 use crate::StoreError;
 use crate::flat::{FlatMention, insert_columns, select_columns};
 use crate::model::{
-    InsertOutcome, MentionFilter, PageCursor, StoredMention, TopicRecord, now_micros,
-    repeats_within,
+    InsertOutcome, LabelRow, MentionFilter, PageCursor, StoredMention, TopicRecord, labels_query,
+    now_micros, repeats_within,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -151,7 +151,7 @@ impl SqliteStore {
         .await
         .map_err(StoreError::query("read a mention"))?;
         let mut mentions: Vec<StoredMention> = mention.into_iter().collect();
-        self.attach_topics(&mut mentions).await?;
+        self.attach_labels(&mut mentions).await?;
         Ok(mentions.pop())
     }
 
@@ -182,30 +182,25 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::query("list mentions"))?;
-        self.attach_topics(&mut mentions).await?;
+        self.attach_labels(&mut mentions).await?;
         Ok(mentions)
     }
 
-    async fn attach_topics(&self, mentions: &mut [StoredMention]) -> Result<(), StoreError> {
+    /// Reads the topics, departments and key topics of `mentions`.
+    pub(crate) async fn attach_labels(
+        &self,
+        mentions: &mut [StoredMention],
+    ) -> Result<(), StoreError> {
         if mentions.is_empty() {
             return Ok(());
         }
-        let ids = format!(
-            "[{}]",
-            mentions
-                .iter()
-                .map(|m| m.id.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT mention_id, topic FROM mention_topics \
-             WHERE mention_id IN (SELECT value FROM json_each(?1)) ORDER BY topic",
-        )
-        .bind(ids)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::query("read topic matches"))?;
+        let ids = json_ids(mentions.iter().map(|m| m.id));
+        let rows: Vec<LabelRow> =
+            sqlx::query_as(labels_query!("(SELECT value FROM json_each(?1))"))
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query("read topics and departments"))?;
         crate::model::attach(mentions, rows);
         Ok(())
     }
@@ -264,4 +259,10 @@ impl SqliteStore {
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Ids as a JSON array, which `json_each` turns into a set: SQLite has no array parameters.
+pub(crate) fn json_ids(ids: impl Iterator<Item = i64>) -> String {
+    let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+    format!("[{}]", ids.join(","))
 }

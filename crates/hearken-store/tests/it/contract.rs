@@ -50,7 +50,7 @@ pub(crate) fn mention(source: &str, external_id: &str, created_at: DateTime<Utc>
     }
 }
 
-async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
+pub(crate) async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(30), future)
         .await
         .expect("store call timed out")

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod contract;
+mod enrich;
 mod influence;
 mod migrations;
 
@@ -76,6 +77,8 @@ async fn sqlite_contract() {
     let (store, _dir) = sqlite().await;
     contract::run(&store).await;
     influence::run(&store).await;
+    let (store, _dir) = sqlite().await;
+    enrich::run(&store).await;
 }
 
 #[tokio::test]
@@ -83,5 +86,8 @@ async fn postgres_contract() {
     if let Some(store) = postgres().await {
         contract::run(&store).await;
         influence::run(&store).await;
+    }
+    if let Some(store) = postgres().await {
+        enrich::run(&store).await;
     }
 }

@@ -1,0 +1,126 @@
+//! The rollup rows a batch of newly enriched mentions adds to.
+
+use std::collections::BTreeMap;
+
+use super::{Dimension, EnrichedMention, SENTIMENT_NEGATIVE, SENTIMENT_POSITIVE, hour_of};
+
+/// One rollup row's key; ordered so that concurrent writers lock rows in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RollupKey {
+    pub(crate) department: String,
+    pub(crate) dimension: Dimension,
+    pub(crate) value: String,
+    pub(crate) bucket_start: i64,
+}
+
+/// What a batch adds to one rollup row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct RollupDelta {
+    pub(crate) mention_count: i64,
+    pub(crate) sentiment_sum: f64,
+    pub(crate) positive_count: i64,
+    pub(crate) neutral_count: i64,
+    pub(crate) negative_count: i64,
+}
+
+impl RollupDelta {
+    fn add(&mut self, compound: f64, label: i32) {
+        self.mention_count += 1;
+        self.sentiment_sum += compound;
+        match label {
+            SENTIMENT_POSITIVE => self.positive_count += 1,
+            SENTIMENT_NEGATIVE => self.negative_count += 1,
+            _ => self.neutral_count += 1,
+        }
+    }
+}
+
+/// The summed deltas of `mentions`: each counts once in the all-departments partition (`""`)
+/// and once in each department it concerns, under the total and every dimension value it has.
+pub(crate) fn deltas<'a>(
+    mentions: impl IntoIterator<Item = &'a EnrichedMention>,
+) -> BTreeMap<RollupKey, RollupDelta> {
+    let mut rows: BTreeMap<RollupKey, RollupDelta> = BTreeMap::new();
+    for enriched in mentions {
+        let (mention, e) = (&enriched.mention, &enriched.enrichment);
+        let bucket_start = hour_of(mention.created_at);
+        let values = dimension_values(enriched);
+        let departments =
+            std::iter::once("").chain(e.departments.iter().map(|(id, _)| id.as_str()));
+        for department in departments {
+            for (dimension, value) in &values {
+                // Within one department, grouping by department says nothing new.
+                if !department.is_empty() && *dimension == Dimension::Department {
+                    continue;
+                }
+                let key = RollupKey {
+                    department: department.to_owned(),
+                    dimension: *dimension,
+                    value: value.clone(),
+                    bucket_start,
+                };
+                rows.entry(key)
+                    .or_default()
+                    .add(e.sentiment.compound, e.sentiment.label);
+            }
+        }
+    }
+    rows
+}
+
+/// Every (dimension, value) a mention counts under; unknown places and languages are left out.
+pub(crate) fn dimension_values(enriched: &EnrichedMention) -> Vec<(Dimension, String)> {
+    let (mention, e) = (&enriched.mention, &enriched.enrichment);
+    let mut values = vec![
+        (Dimension::Total, String::new()),
+        (Dimension::Source, mention.source.clone()),
+        (
+            Dimension::Sentiment,
+            super::sentiment_name(e.sentiment.label).to_owned(),
+        ),
+        (Dimension::Intent, e.intent.clone()),
+    ];
+    values.extend(
+        e.departments
+            .iter()
+            .map(|(id, _)| (Dimension::Department, id.clone())),
+    );
+    let mut topics: Vec<&String> = mention.topics.iter().chain(&e.key_topics).collect();
+    topics.sort_unstable();
+    topics.dedup();
+    values.extend(topics.into_iter().map(|t| (Dimension::Topic, t.clone())));
+    let place = &e.place;
+    let language = mention
+        .language
+        .clone()
+        .unwrap_or_else(|| e.language.clone());
+    for (dimension, value) in [
+        (Dimension::Language, language),
+        (Dimension::Country, place.country_code.clone()),
+        (Dimension::Region, place.region_code.clone()),
+        (Dimension::City, city_key(place)),
+    ] {
+        if !value.is_empty() {
+            values.push((dimension, value));
+        }
+    }
+    values
+}
+
+/// A city named with its region (or country), so that Portland, Oregon and Portland, Maine
+/// stay apart: `Portland, US-OR`.
+pub fn city_key(place: &super::ResolvedPlace) -> String {
+    if place.city.is_empty() {
+        return String::new();
+    }
+    let within = if place.region_code.is_empty() {
+        &place.country_code
+    } else {
+        &place.region_code
+    };
+    if within.is_empty() {
+        place.city.clone()
+    } else {
+        format!("{}, {within}", place.city)
+    }
+}
