@@ -222,6 +222,7 @@ fn to_pb(c: Classification) -> pb::Classification {
         language: c.language,
         urgency: c.urgency,
         model_version: c.model_version,
+        routing_reasons: Vec::new(),
     }
 }
 

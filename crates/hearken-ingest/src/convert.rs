@@ -103,6 +103,8 @@ fn words(list: &str) -> Vec<String> {
 }
 
 pub(crate) fn mention(stored: StoredMention) -> pb::Mention {
+    let classification = classification(&stored);
+    let e = stored.enrichment;
     pb::Mention {
         id: stored.id,
         source: stored.source,
@@ -125,9 +127,14 @@ pub(crate) fn mention(stored: StoredMention) -> pb::Mention {
         ingest_time: Some(timestamp(stored.ingested_at)),
         location: Some(pb::Location {
             place_name: stored.place_name.unwrap_or_default(),
-            latitude: stored.latitude,
-            longitude: stored.longitude,
-            ..Default::default()
+            country_code: e.country_code.unwrap_or_default(),
+            region_code: e.region_code.unwrap_or_default(),
+            city: e.city.unwrap_or_default(),
+            // The resolved position when there is one (the post's own, or its city's).
+            latitude: e.resolved_latitude.or(stored.latitude),
+            longitude: e.resolved_longitude.or(stored.longitude),
+            evidence: e.location_evidence.unwrap_or_default(),
+            confidence: e.location_confidence.unwrap_or_default(),
         }),
         metrics: Some(pb::EngagementMetrics {
             like_count: stored.like_count,
@@ -144,8 +151,42 @@ pub(crate) fn mention(stored: StoredMention) -> pb::Mention {
         hashtags: words(&stored.hashtags),
         matched_topics: stored.topics,
         status: stored.status,
-        classification: None,
+        attempt_count: stored.attempts,
+        last_error: stored.last_error.unwrap_or_default(),
+        classification,
     }
+}
+
+/// What enrichment found, once a mention has been enriched.
+fn classification(stored: &StoredMention) -> Option<pb::Classification> {
+    let e = &stored.enrichment;
+    e.enriched_at?;
+    Some(pb::Classification {
+        sentiment: Some(pb::Sentiment {
+            neg: e.sentiment_neg.unwrap_or_default(),
+            neu: e.sentiment_neu.unwrap_or_default(),
+            pos: e.sentiment_pos.unwrap_or_default(),
+            compound: e.sentiment_compound.unwrap_or_default(),
+            label: e.sentiment_label.unwrap_or_default(),
+        }),
+        departments: stored
+            .departments
+            .iter()
+            .map(|(id, confidence)| pb::DepartmentScore {
+                id: id.clone(),
+                confidence: *confidence,
+            })
+            .collect(),
+        intent: e.intent.as_ref().map(|id| pb::Intent {
+            id: id.clone(),
+            confidence: e.intent_confidence.unwrap_or_default(),
+        }),
+        topics: stored.key_topics.clone(),
+        language: e.detected_language.clone().unwrap_or_default(),
+        urgency: e.urgency.unwrap_or_default(),
+        model_version: e.model_version.clone().unwrap_or_default(),
+        routing_reasons: e.routing_reasons.lines().map(str::to_owned).collect(),
+    })
 }
 
 pub(crate) fn topic(record: TopicRecord) -> pb::Topic {

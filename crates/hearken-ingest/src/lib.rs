@@ -4,6 +4,7 @@
 //! [`Ingest`] is plain async code over core types; [`grpc_service`] is the thin tonic adapter.
 
 mod convert;
+pub mod enrich;
 mod error;
 mod grpc;
 mod service;

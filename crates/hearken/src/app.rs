@@ -10,7 +10,10 @@ use anyhow::Context;
 use hearken_classify::grpc::{ClassifyGrpc, ClassifyState, Limits as ClassifyLimits};
 use hearken_influence::{InfluenceConfig, InfluenceGrpc, InfluenceState, SchedulerConfig};
 use hearken_ingest::Ingest;
+use hearken_ingest::enrich::{Enricher, Peers};
+use hearken_proto::v1::classify_service_client::ClassifyServiceClient;
 use hearken_proto::v1::classify_service_server::ClassifyServiceServer;
+use hearken_proto::v1::influence_service_client::InfluenceServiceClient;
 use hearken_proto::v1::influence_service_server::InfluenceServiceServer;
 use hearken_proto::v1::ingest_service_server::IngestServiceServer;
 use hearken_store::Store;
@@ -22,6 +25,7 @@ use tonic_health::ServingStatus;
 
 use crate::config::ServeConfig;
 use crate::http::Serving;
+use crate::peers::{PeerOptions, balanced};
 
 /// How often an ingest server re-reads the topics, to pick up other replicas' changes.
 const TOPIC_REFRESH: Duration = Duration::from_secs(10);
@@ -36,6 +40,15 @@ pub struct App {
     ingest: Option<Ingest>,
     classify: Option<Arc<ClassifyState>>,
     influence: Option<Arc<InfluenceState>>,
+    /// Where the enrich worker calls classify and influence, when this server runs one.
+    enrich_peers: Option<PeerUrls>,
+}
+
+/// The URLs of the services the enrich worker calls.
+#[derive(Debug, Clone)]
+struct PeerUrls {
+    classify: String,
+    influence: String,
 }
 
 impl App {
@@ -80,6 +93,10 @@ impl App {
         let http_listener = TcpListener::bind(config.grpc.http_addr)
             .await
             .with_context(|| format!("cannot listen for HTTP on {}", config.grpc.http_addr))?;
+        let enrich_peers = match config.role.runs_ingest() && config.enrich.enrich {
+            true => Some(peer_urls(&config, listener.local_addr()?)?),
+            false => None,
+        };
         Ok(Self {
             config,
             listener,
@@ -88,6 +105,7 @@ impl App {
             ingest,
             classify,
             influence,
+            enrich_peers,
         })
     }
 
@@ -112,6 +130,7 @@ impl App {
             ingest,
             classify,
             influence,
+            enrich_peers,
         } = self;
         let addr = listener.local_addr()?;
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -184,6 +203,16 @@ impl App {
         let backend = store.as_ref().map_or("none", Store::backend);
         tracing::info!(%addr, role = ?config.role, store = backend, "serving gRPC");
 
+        let enrich_stop = CancellationToken::new();
+        let enricher = match (&store, enrich_peers) {
+            (Some(store), Some(urls)) => {
+                let peers = peers(&config, &urls, enrich_stop.clone())?;
+                let worker = Enricher::new(store.clone(), peers, config.enrich.worker());
+                Some(tokio::spawn(worker.run(enrich_stop.clone())))
+            }
+            _ => None,
+        };
+
         tokio::select! {
             () = shutdown.cancelled() => {}
             result = &mut server => {
@@ -199,8 +228,18 @@ impl App {
         health
             .set_not_serving::<IngestServiceServer<Ingest>>()
             .await;
-        serving.cancel();
         let grace = config.grpc.shutdown_grace();
+        // The worker finishes its batch while the services it calls still serve.
+        enrich_stop.cancel();
+        if let Some(mut worker) = enricher
+            && tokio::time::timeout(grace, &mut worker).await.is_err()
+        {
+            tracing::warn!(
+                "enrich batch still running after the grace period; its lease will return it"
+            );
+            worker.abort();
+        }
+        serving.cancel();
         match tokio::time::timeout(grace, &mut server).await {
             Ok(result) => result
                 .context("server task failed")?
@@ -223,6 +262,49 @@ impl App {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Where the enrich worker finds classify and influence: the configured URLs, or this very
+/// server for the roles it runs itself.
+fn peer_urls(config: &ServeConfig, own: SocketAddr) -> anyhow::Result<PeerUrls> {
+    let own_url = || {
+        let ip = match own.ip() {
+            ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
+            ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+            ip => ip,
+        };
+        format!("http://{}", SocketAddr::new(ip, own.port()))
+    };
+    let url = |configured: &Option<String>, runs_here: bool, flag: &str| match configured {
+        Some(url) => Ok(url.clone()),
+        None if runs_here => Ok(own_url()),
+        None => anyhow::bail!(
+            "the enrich worker of an ingest server needs {flag} when the server does not run \
+             that role itself (or --enrich false to only accept and store)"
+        ),
+    };
+    Ok(PeerUrls {
+        classify: url(
+            &config.enrich.classify_url,
+            config.role.runs_classify(),
+            "--classify-url",
+        )?,
+        influence: url(
+            &config.enrich.influence_url,
+            config.role.runs_influence(),
+            "--influence-url",
+        )?,
+    })
+}
+
+/// Balanced clients of the enrich worker's peers, re-resolved until `stop`.
+fn peers(config: &ServeConfig, urls: &PeerUrls, stop: CancellationToken) -> anyhow::Result<Peers> {
+    let options = PeerOptions::default();
+    Ok(Peers {
+        classify: ClassifyServiceClient::new(balanced(&urls.classify, options, stop.clone())?)
+            .max_decoding_message_size(config.grpc.max_message_bytes),
+        influence: InfluenceServiceClient::new(balanced(&urls.influence, options, stop)?),
+    })
 }
 
 async fn close(store: Option<Store>) {

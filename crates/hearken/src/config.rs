@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use hearken_core::mention::Limits;
 use hearken_ingest::IngestConfig;
+use hearken_ingest::enrich::EnrichConfig;
 
 /// Which services a server mounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,6 +53,8 @@ pub struct ServeConfig {
     pub limits: LimitsConfig,
     #[command(flatten)]
     pub classify: ClassifyConfig,
+    #[command(flatten)]
+    pub enrich: EnrichArgs,
 }
 
 impl ServeConfig {
@@ -74,6 +77,14 @@ impl ServeConfig {
             },
             limits,
             classify: ClassifyConfig { model: None },
+            enrich: EnrichArgs {
+                classify_url: None,
+                influence_url: None,
+                enrich_batch: 256,
+                enrich_max_attempts: 8,
+                enrich_lease_secs: 60,
+                enrich: true,
+            },
         }
     }
 }
@@ -152,6 +163,44 @@ impl LimitsConfig {
                 ..Limits::default()
             },
             max_batch_size: self.max_batch,
+        }
+    }
+}
+
+/// The enrich worker that the ingest role runs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EnrichArgs {
+    /// The classify service the worker calls, e.g. `http://classify:50051`. The name is
+    /// re-resolved every few seconds and calls are balanced over every address it has, so each
+    /// replica of a scaled classifier is used. Default: this server, for `--role all`.
+    #[arg(long, env = "HEARKEN_CLASSIFY_URL")]
+    pub classify_url: Option<String>,
+    /// The influence service the worker records interactions and authors with. Default: this
+    /// server, for `--role all`.
+    #[arg(long, env = "HEARKEN_INFLUENCE_URL")]
+    pub influence_url: Option<String>,
+    /// Mentions claimed and classified together.
+    #[arg(long, env = "HEARKEN_ENRICH_BATCH", default_value_t = 256)]
+    pub enrich_batch: u32,
+    /// Failed attempts before a mention is moved to the dead letter status.
+    #[arg(long, env = "HEARKEN_ENRICH_MAX_ATTEMPTS", default_value_t = 8)]
+    pub enrich_max_attempts: i32,
+    /// How long a worker's claim on a batch holds before another worker may take it over,
+    /// in seconds.
+    #[arg(long, env = "HEARKEN_ENRICH_LEASE_SECS", default_value_t = 60)]
+    pub enrich_lease_secs: u64,
+    /// Run the enrich worker in an ingest server (`--enrich false` to only accept and store).
+    #[arg(long, env = "HEARKEN_ENRICH", default_value_t = true, action = clap::ArgAction::Set)]
+    pub enrich: bool,
+}
+
+impl EnrichArgs {
+    pub fn worker(&self) -> EnrichConfig {
+        EnrichConfig {
+            batch_size: self.enrich_batch.max(1),
+            max_attempts: self.enrich_max_attempts.max(1),
+            lease: Duration::from_secs(self.enrich_lease_secs.max(1)),
+            ..EnrichConfig::default()
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod healthcheck;
 pub mod http;
 pub mod import;
+pub mod peers;
 pub mod rank;
 
 pub use app::App;

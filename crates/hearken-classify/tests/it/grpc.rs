@@ -215,6 +215,7 @@ async fn train_swaps_the_model_and_changes_predictions() {
     let response = timed(server.client.classify(pb::ClassifyRequest {
         documents: vec![doc("a", "the brake broke"), doc("b", "a delicious apple")],
         model_version: trained.version.clone(),
+        ..pb::ClassifyRequest::default()
     }))
     .await
     .expect("classify")

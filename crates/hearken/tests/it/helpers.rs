@@ -73,7 +73,8 @@ pub(crate) async fn postgres_url() -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
-/// The embedded set-up with a 4 MiB message limit and 2,000 mentions a batch, which tests exceed.
+/// The embedded set-up with a 4 MiB message limit and 2,000 mentions a batch, which tests
+/// exceed, and no enrich worker, so that stored mentions stay pending for tests to inspect.
 pub(crate) fn config(database_url: &str) -> ServeConfig {
     let limits = LimitsConfig {
         max_text_chars: 10_000,
@@ -81,6 +82,7 @@ pub(crate) fn config(database_url: &str) -> ServeConfig {
     };
     let mut config = ServeConfig::local(database_url, limits);
     config.grpc.max_message_bytes = 4 * 1024 * 1024;
+    config.enrich.enrich = false;
     config
 }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod classify;
+mod enrich;
 mod helpers;
 mod influence;
 mod ingest;

@@ -1,0 +1,239 @@
+//! The enrich worker end to end in one process: real tweets in, classified, located, recorded
+//! with the influence service, and rolled up; failures retried and dead-lettered.
+
+use std::time::Duration;
+
+use hearken::app::App;
+use hearken::config::ServeConfig;
+use hearken_formats::Format;
+use hearken_proto::v1 as pb;
+use hearken_proto::v1::influence_service_client::InfluenceServiceClient;
+use hearken_store::Store;
+
+use crate::helpers::{TempDir, TestApp, config, postgres_url, shared_data, within};
+
+/// The first `count` airline tweets that the ingest service accepts.
+fn airline_tweets(count: usize) -> Vec<pb::Mention> {
+    let path = shared_data("twitter-us-airline-sentiment/Tweets.csv");
+    let bytes = std::fs::read(&path).unwrap();
+    let parsed = hearken_formats::parse(&bytes, Format::Csv, None).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    parsed
+        .records
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|m| {
+            let handle = &m.author.as_ref().unwrap().handle;
+            !handle.contains(' ') && seen.insert(m.external_id.clone())
+        })
+        .take(count)
+        .collect()
+}
+
+async fn ingest(app: &mut TestApp, mentions: Vec<pb::Mention>) -> i64 {
+    let mut accepted = 0;
+    for chunk in mentions.chunks(500) {
+        let response = within(app.ingest.ingest_batch(pb::IngestBatchRequest {
+            mentions: chunk.to_vec(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .summary
+        .unwrap();
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        accepted += response.accepted_count;
+    }
+    accepted
+}
+
+/// Waits until nothing is pending; the worker must get there on its own.
+async fn drained(store: &Store) -> hearken_store::enrich::QueueStats {
+    tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let stats = store.queue_stats().await.unwrap();
+            if stats.pending == 0 {
+                return stats;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("enrichment did not drain the queue in 2 minutes")
+}
+
+fn enriching(database_url: &str) -> ServeConfig {
+    let mut config = config(database_url);
+    config.enrich.enrich = true;
+    config.enrich.enrich_batch = 100;
+    config
+}
+
+async fn enriches_real_tweets(database_url: &str) {
+    let mut app = TestApp::spawn(enriching(database_url)).await;
+    let tweets = airline_tweets(1_000);
+    let accepted = ingest(&mut app, tweets).await;
+    assert_eq!(accepted, 1_000);
+    let store = Store::connect(database_url).await.unwrap();
+    let stats = drained(&store).await;
+    assert_eq!((stats.enriched, stats.dead_lettered), (1_000, 0));
+
+    let mentions = app
+        .all_mentions(pb::ListMentionsRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(mentions.len(), 1_000);
+    assert!(
+        mentions
+            .iter()
+            .all(|m| m.status == pb::MentionStatus::Enriched as i32)
+    );
+    let classified: Vec<&pb::Classification> = mentions
+        .iter()
+        .map(|m| {
+            m.classification
+                .as_ref()
+                .expect("enriched mentions are classified")
+        })
+        .collect();
+    let customer_service = classified
+        .iter()
+        .filter(|c| {
+            c.departments
+                .first()
+                .is_some_and(|d| d.id == "customer_service")
+        })
+        .count();
+    assert!(
+        customer_service > 500,
+        "airline tweets are mostly for customer service: {customer_service} of 1000"
+    );
+    let reasons = classified
+        .iter()
+        .filter(|c| !c.departments.is_empty())
+        .all(|c| !c.routing_reasons.is_empty());
+    assert!(reasons, "every routed mention says why");
+    let located = mentions
+        .iter()
+        .filter(|m| {
+            m.location
+                .as_ref()
+                .is_some_and(|l| !l.country_code.is_empty())
+        })
+        .count();
+    assert!(
+        located > 300,
+        "profile locations resolve: {located} of 1000"
+    );
+
+    // The rollups count each mention once in the total.
+    let total = total_rollup(&store).await;
+    assert_eq!(total, 1_000);
+
+    // Replies and @mentions became interactions.
+    let mut influence = InfluenceServiceClient::connect(app.url()).await.unwrap();
+    let recomputed = within(influence.recompute(pb::RecomputeRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(recomputed.interaction_count >= 1_000, "{recomputed:?}");
+    store.close().await;
+    app.stop().await;
+}
+
+async fn total_rollup(store: &Store) -> i64 {
+    let sql = "SELECT CAST(COALESCE(SUM(mention_count), 0) AS BIGINT) FROM rollups \
+               WHERE department = '' AND dimension = 0";
+    match store {
+        Store::Postgres(pg) => sqlx::query_scalar(sql).fetch_one(pg.pool()).await.unwrap(),
+        Store::Sqlite(lite) => sqlx::query_scalar(sql)
+            .fetch_one(lite.pool())
+            .await
+            .unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn enriches_real_tweets_on_sqlite() {
+    let dir = TempDir::new();
+    enriches_real_tweets(&dir.sqlite_url()).await;
+}
+
+#[tokio::test]
+async fn enriches_real_tweets_on_postgres() {
+    if let Some(url) = postgres_url().await {
+        enriches_real_tweets(&url).await;
+    }
+}
+
+/// Two ingest servers on one Postgres share the queue: every mention is enriched exactly once.
+#[tokio::test]
+async fn two_workers_share_the_queue_on_postgres() {
+    let Some(url) = postgres_url().await else {
+        return;
+    };
+    let mut first = TestApp::spawn(enriching(&url)).await;
+    let second = TestApp::spawn(enriching(&url)).await;
+    let accepted = ingest(&mut first, airline_tweets(2_000)).await;
+    let store = Store::connect(&url).await.unwrap();
+    let stats = drained(&store).await;
+    assert_eq!((stats.enriched, stats.dead_lettered), (accepted, 0));
+    assert_eq!(total_rollup(&store).await, accepted, "each counted once");
+    store.close().await;
+    first.stop().await;
+    second.stop().await;
+}
+
+/// With no classifier to reach, mentions are retried, then dead-lettered with the error, and
+/// listed as such.
+#[tokio::test]
+async fn unreachable_classifier_dead_letters_after_retries() {
+    let dir = TempDir::new();
+    let mut config = enriching(&dir.sqlite_url());
+    // A port nothing listens on: every call fails UNAVAILABLE.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    config.enrich.classify_url = Some(format!("http://{}", closed.local_addr().unwrap()));
+    drop(closed);
+    config.enrich.enrich_max_attempts = 2;
+    let mut app = TestApp::spawn(config).await;
+    ingest(&mut app, airline_tweets(10)).await;
+
+    let dead = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let dead = app
+                .all_mentions(pb::ListMentionsRequest {
+                    status: pb::MentionStatus::DeadLetter as i32,
+                    ..Default::default()
+                })
+                .await;
+            if dead.len() == 10 {
+                return dead;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("mentions were not dead-lettered");
+    for mention in dead {
+        assert_eq!(mention.attempt_count, 2);
+        assert!(
+            mention.last_error.contains("classify service"),
+            "{}",
+            mention.last_error
+        );
+        assert!(mention.classification.is_none());
+    }
+    app.stop().await;
+}
+
+/// An ingest-only server without a classifier URL refuses to start, saying what is missing.
+#[tokio::test]
+async fn ingest_role_needs_peer_urls() {
+    let dir = TempDir::new();
+    let mut config = enriching(&dir.sqlite_url());
+    config.role = hearken::config::Role::Ingest;
+    let error = within(App::bind(config)).await.unwrap_err();
+    assert!(format!("{error:#}").contains("--classify-url"), "{error:#}");
+}
