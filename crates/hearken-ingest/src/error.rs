@@ -10,6 +10,9 @@ pub enum IngestError {
     InvalidArgument { field: String, reason: String },
     #[error("{what} not found")]
     NotFound { what: String },
+    /// Backpressure: too many mentions wait for enrichment.
+    #[error("{pending} mentions wait for enrichment, at the limit of {limit}")]
+    QueueFull { pending: i64, limit: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -37,6 +40,20 @@ impl From<IngestError> for Status {
                 )
             }
             IngestError::NotFound { what } => Status::not_found(format!("{what} not found")),
+            IngestError::QueueFull { pending, limit } => {
+                tracing::warn!(pending, limit, "enrichment queue full: refusing ingestion");
+                let mut details = ErrorDetails::new();
+                details.set_retry_info(Some(crate::RETRY_AFTER));
+                Status::with_error_details(
+                    Code::ResourceExhausted,
+                    format!(
+                        "{pending} mentions wait for enrichment (limit {limit}); nothing of this \
+                         call was stored: retry in {} s",
+                        crate::RETRY_AFTER.as_secs()
+                    ),
+                    details,
+                )
+            }
             IngestError::Store(store) => {
                 let retryable = store.is_retryable();
                 tracing::error!(error = %chain(&store), "store failed");

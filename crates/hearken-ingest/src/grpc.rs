@@ -236,4 +236,24 @@ impl IngestService for Ingest {
             .await?;
         Ok(Response::new(pb::DeleteTopicResponse {}))
     }
+
+    async fn get_queue_stats(
+        &self,
+        _request: Request<pb::GetQueueStatsRequest>,
+    ) -> Result<Response<pb::GetQueueStatsResponse>, Status> {
+        let stats = self.store.queue_stats().await.map_err(IngestError::from)?;
+        let lag = stats.oldest_pending_ingested_at.map_or(0, |ingested| {
+            (chrono::Utc::now().timestamp_micros() - ingested).max(0)
+        });
+        Ok(Response::new(pb::GetQueueStatsResponse {
+            pending_count: stats.pending,
+            enriched_count: stats.enriched,
+            dead_letter_count: stats.dead_lettered,
+            oldest_pending_age: Some(hearken_proto::prost_types::Duration {
+                seconds: lag / 1_000_000,
+                nanos: i32::try_from(lag % 1_000_000 * 1_000).unwrap_or(0),
+            }),
+            max_queue_depth: self.queue.limit(),
+        }))
+    }
 }

@@ -7,10 +7,12 @@ mod convert;
 pub mod enrich;
 mod error;
 mod grpc;
+mod queue;
 mod service;
 mod topics;
 
 pub use error::IngestError;
 pub use grpc::grpc_service;
+pub use queue::{QueueGauge, RETRY_AFTER};
 pub use service::{Ingest, IngestConfig, MAX_LISTED_ERRORS, Summary};
 pub use topics::{MAX_TOPICS, Topics};

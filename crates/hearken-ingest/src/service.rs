@@ -9,6 +9,7 @@ use hearken_proto::v1 as pb;
 use hearken_store::{InsertOutcome, Store};
 
 use crate::convert::new_mention;
+use crate::queue::QueueGauge;
 use crate::{IngestError, Topics};
 
 /// Most record errors listed in one response; the counts always cover every record.
@@ -20,6 +21,8 @@ pub struct IngestConfig {
     pub limits: Limits,
     /// Most mentions in one `IngestBatch` call or one message of an `Ingest` stream.
     pub max_batch_size: usize,
+    /// Pending mentions past which calls are refused with `RESOURCE_EXHAUSTED`; 0 for none.
+    pub max_queue_depth: u64,
 }
 
 impl Default for IngestConfig {
@@ -27,6 +30,7 @@ impl Default for IngestConfig {
         Self {
             limits: Limits::default(),
             max_batch_size: 10_000,
+            max_queue_depth: 1_000_000,
         }
     }
 }
@@ -36,6 +40,7 @@ impl Default for IngestConfig {
 pub struct Ingest {
     pub(crate) store: Store,
     pub(crate) topics: Arc<Topics>,
+    pub(crate) queue: Arc<QueueGauge>,
     pub(crate) config: IngestConfig,
 }
 
@@ -69,9 +74,12 @@ impl Summary {
 impl Ingest {
     pub async fn new(store: Store, config: IngestConfig) -> Result<Self, IngestError> {
         let topics = Arc::new(Topics::load(&store).await?);
+        let queue = Arc::new(QueueGauge::new(config.max_queue_depth));
+        queue.refresh(&store).await?;
         Ok(Self {
             store,
             topics,
+            queue,
             config,
         })
     }
@@ -82,6 +90,10 @@ impl Ingest {
 
     pub fn topics(&self) -> &Arc<Topics> {
         &self.topics
+    }
+
+    pub fn queue(&self) -> &Arc<QueueGauge> {
+        &self.queue
     }
 
     /// Validates `mentions` and stores the good ones durably before returning. `first_index`
@@ -101,6 +113,7 @@ impl Ingest {
                 ),
             ));
         }
+        self.queue.admit()?;
         let now = Utc::now();
         let mut summary = Summary::default();
         let mut good = Vec::with_capacity(mentions.len());
@@ -125,6 +138,7 @@ impl Ingest {
                 InsertOutcome::Duplicate => summary.duplicates += 1,
             }
         }
+        self.queue.added(summary.accepted);
         Ok(summary)
     }
 }

@@ -30,6 +30,9 @@ use crate::peers::{PeerOptions, balanced};
 /// How often an ingest server re-reads the topics, to pick up other replicas' changes.
 const TOPIC_REFRESH: Duration = Duration::from_secs(10);
 
+/// How often an ingest server re-reads the enrichment queue's depth.
+const QUEUE_REFRESH: Duration = Duration::from_secs(1);
+
 /// A bound, ready server: migrations applied, listener open.
 #[derive(Debug)]
 pub struct App {
@@ -145,7 +148,7 @@ impl App {
         let ingest_service = match ingest {
             Some(ingest) => {
                 health.set_serving::<IngestServiceServer<Ingest>>().await;
-                background.spawn(refresh_topics(ingest.clone(), serving.clone()));
+                background.spawn(refresh_shared_state(ingest.clone(), serving.clone()));
                 Some(
                     hearken_ingest::grpc_service(ingest)
                         .max_decoding_message_size(config.grpc.max_message_bytes),
@@ -313,17 +316,25 @@ async fn close(store: Option<Store>) {
     }
 }
 
-async fn refresh_topics(ingest: Ingest, stop: CancellationToken) {
-    let mut ticks = tokio::time::interval(TOPIC_REFRESH);
+/// Keeps an ingest server's view of shared state current: other replicas' topic changes, and
+/// the enrichment queue's depth for backpressure.
+async fn refresh_shared_state(ingest: Ingest, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval(QUEUE_REFRESH);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticks.tick().await;
+    let mut since_topics = Duration::ZERO;
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
-            _ = ticks.tick() => {
-                if let Err(error) = ingest.topics().reload(ingest.store()).await {
-                    tracing::warn!(%error, "cannot refresh topics; keeping the current ones");
-                }
+            _ = ticks.tick() => {}
+        }
+        if let Err(error) = ingest.queue().refresh(ingest.store()).await {
+            tracing::warn!(%error, "cannot read the queue depth; keeping the last one");
+        }
+        since_topics += QUEUE_REFRESH;
+        if since_topics >= TOPIC_REFRESH {
+            since_topics = Duration::ZERO;
+            if let Err(error) = ingest.topics().reload(ingest.store()).await {
+                tracing::warn!(%error, "cannot refresh topics; keeping the current ones");
             }
         }
     }

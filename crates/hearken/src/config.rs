@@ -153,6 +153,10 @@ pub struct LimitsConfig {
     /// Most mentions in one IngestBatch call or one message of an Ingest stream.
     #[arg(long, env = "HEARKEN_MAX_BATCH", default_value_t = 10_000)]
     pub max_batch: usize,
+    /// Mentions waiting for enrichment past which ingestion is refused with RESOURCE_EXHAUSTED
+    /// and a retry hint, until the enrich workers catch up; 0 for no limit.
+    #[arg(long, env = "HEARKEN_MAX_QUEUE_DEPTH", default_value_t = 1_000_000)]
+    pub max_queue_depth: u64,
 }
 
 impl LimitsConfig {
@@ -163,6 +167,7 @@ impl LimitsConfig {
                 ..Limits::default()
             },
             max_batch_size: self.max_batch,
+            max_queue_depth: self.max_queue_depth,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod http;
 pub mod import;
 pub mod peers;
 pub mod rank;
+pub mod status;
 
 pub use app::App;
 pub use config::{Role, ServeConfig};

@@ -53,6 +53,21 @@ enum Command {
         #[arg(long, env = "HEARKEN_HEALTHCHECK_TIMEOUT_SECS", default_value_t = 2)]
         timeout_secs: u64,
     },
+    /// Show each server's roles and health, the enrichment queue (depth, lag, dead letters)
+    /// and the classifier's model. Exits 1 when any role is not serving.
+    Status {
+        /// A server to ask; repeat for each process of a split deployment.
+        #[arg(
+            long = "server",
+            env = "HEARKEN_SERVER",
+            default_value = "http://127.0.0.1:50051",
+            value_delimiter = ','
+        )]
+        servers: Vec<String>,
+        /// How long to wait for each answer, in seconds.
+        #[arg(long, default_value_t = 5)]
+        timeout_secs: u64,
+    },
     /// Classify a file of texts offline: one JSON object per input, in input order.
     ///
     /// Each object has the input's `id` (when it has one), `sentiment` {neg, neu, pos,
@@ -221,6 +236,16 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
             println!("{server} is SERVING");
+        }
+        Command::Status {
+            servers,
+            timeout_secs,
+        } => {
+            let lines = hearken::status::collect(&servers, Duration::from_secs(timeout_secs)).await;
+            print!("{}", hearken::status::render(&lines));
+            if lines.iter().any(|line| line.health != "SERVING") {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Classify {
             input,

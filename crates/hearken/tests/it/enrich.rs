@@ -9,6 +9,7 @@ use hearken_formats::Format;
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::influence_service_client::InfluenceServiceClient;
 use hearken_store::Store;
+use tonic_types::StatusExt;
 
 use crate::helpers::{TempDir, TestApp, config, postgres_url, shared_data, within};
 
@@ -236,4 +237,37 @@ async fn ingest_role_needs_peer_urls() {
     config.role = hearken::config::Role::Ingest;
     let error = within(App::bind(config)).await.unwrap_err();
     assert!(format!("{error:#}").contains("--classify-url"), "{error:#}");
+}
+
+/// Past the queue limit, ingestion is refused with RESOURCE_EXHAUSTED and a retry hint, and
+/// nothing of the refused call is stored; the queue statistics say why.
+#[tokio::test]
+async fn full_queue_pushes_back_with_a_retry_hint() {
+    let dir = TempDir::new();
+    let mut config = config(&dir.sqlite_url());
+    config.limits.max_queue_depth = 50;
+    let mut app = TestApp::spawn(config).await;
+    let tweets = airline_tweets(80);
+    assert_eq!(ingest(&mut app, tweets[..50].to_vec()).await, 50);
+
+    let refused = within(app.ingest.ingest_batch(pb::IngestBatchRequest {
+        mentions: tweets[50..].to_vec(),
+    }))
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::ResourceExhausted,
+        "{refused:?}"
+    );
+    let retry = refused.get_details_retry_info().expect("a retry hint");
+    assert!(retry.retry_delay.is_some_and(|d| d.as_secs() > 0));
+
+    let stats = within(app.ingest.get_queue_stats(pb::GetQueueStatsRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((stats.pending_count, stats.max_queue_depth), (50, 50));
+    assert!(stats.oldest_pending_age.is_some());
+    app.stop().await;
 }

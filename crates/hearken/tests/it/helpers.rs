@@ -79,6 +79,7 @@ pub(crate) fn config(database_url: &str) -> ServeConfig {
     let limits = LimitsConfig {
         max_text_chars: 10_000,
         max_batch: 2_000,
+        max_queue_depth: 1_000_000,
     };
     let mut config = ServeConfig::local(database_url, limits);
     config.grpc.max_message_bytes = 4 * 1024 * 1024;

@@ -135,3 +135,39 @@ async fn http_healthz_answers_probes() {
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
     app.stop().await;
 }
+
+/// `hearken status` lists each role a server runs with what matters about it, and says so
+/// when a server cannot be reached.
+#[tokio::test]
+async fn status_reports_roles_queue_and_model() {
+    let dir = TempDir::new();
+    let mut app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    within(app.ingest.ingest_batch(pb::IngestBatchRequest {
+        mentions: vec![mention("s1", "hello"), mention("s2", "world")],
+    }))
+    .await
+    .unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+
+    let lines = within(hearken::status::collect(
+        &[app.url(), gone.clone()],
+        Duration::from_secs(2),
+    ))
+    .await;
+    let role = |name: &str| lines.iter().find(|l| l.role == name).unwrap();
+    assert_eq!(role("ingest").health, "SERVING");
+    assert!(
+        role("ingest").detail.starts_with("queue 2 pending"),
+        "{:?}",
+        role("ingest")
+    );
+    assert!(role("classify").detail.starts_with("model "));
+    assert_eq!(role("influence").health, "SERVING");
+    let unreachable = lines.iter().find(|l| l.server == gone).unwrap();
+    assert_eq!(unreachable.health, "UNREACHABLE");
+    let table = hearken::status::render(&lines);
+    assert!(table.starts_with("SERVER"), "{table}");
+    app.stop().await;
+}

@@ -1,0 +1,143 @@
+//! `hearken status`: each server's roles, their health, the enrichment queue and the model.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::Context;
+use hearken_proto::v1 as pb;
+use pb::classify_service_client::ClassifyServiceClient;
+use pb::ingest_service_client::IngestServiceClient;
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+/// The services a server may run, by role name and gRPC service name.
+const SERVICES: [(&str, &str); 4] = [
+    ("ingest", "hearken.v1.IngestService"),
+    ("classify", "hearken.v1.ClassifyService"),
+    ("influence", "hearken.v1.InfluenceService"),
+    ("report", "hearken.v1.ReportService"),
+];
+
+/// One line of the status table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleStatus {
+    pub server: String,
+    pub role: &'static str,
+    /// SERVING, NOT_SERVING, or "not run" when the server does not host the role.
+    pub health: String,
+    pub detail: String,
+}
+
+/// The status of every role each of `servers` runs. A server that cannot be reached gets one
+/// line saying so rather than failing the whole report.
+pub async fn collect(servers: &[String], timeout: Duration) -> Vec<RoleStatus> {
+    let mut lines = Vec::new();
+    for server in servers {
+        match server_status(server, timeout).await {
+            Ok(mut roles) => lines.append(&mut roles),
+            Err(error) => lines.push(RoleStatus {
+                server: server.clone(),
+                role: "-",
+                health: "UNREACHABLE".into(),
+                detail: format!("{error:#}"),
+            }),
+        }
+    }
+    lines
+}
+
+async fn server_status(server: &str, timeout: Duration) -> anyhow::Result<Vec<RoleStatus>> {
+    let channel = Endpoint::from_shared(server.to_owned())
+        .with_context(|| format!("{server} is not a server URL such as http://127.0.0.1:50051"))?
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .connect()
+        .await
+        .with_context(|| format!("cannot connect to {server}"))?;
+    let mut health = HealthClient::new(channel.clone());
+    let mut roles = Vec::new();
+    for (role, service) in SERVICES {
+        let answer = health
+            .check(HealthCheckRequest {
+                service: service.to_owned(),
+            })
+            .await;
+        let status = match answer {
+            Ok(response) => response.into_inner().status(),
+            // The health service answers NOT_FOUND for a service this server does not run.
+            Err(status) if status.code() == tonic::Code::NotFound => continue,
+            Err(status) => anyhow::bail!("health check of {role} failed: {}", status.message()),
+        };
+        let detail = match status {
+            ServingStatus::Serving => detail(role, &channel)
+                .await
+                .unwrap_or_else(|error| format!("{error:#}")),
+            _ => String::new(),
+        };
+        roles.push(RoleStatus {
+            server: server.to_owned(),
+            role,
+            health: status.as_str_name().to_owned(),
+            detail,
+        });
+    }
+    Ok(roles)
+}
+
+/// What matters about a serving role: the queue for ingest, the model for classify.
+async fn detail(role: &str, channel: &Channel) -> anyhow::Result<String> {
+    match role {
+        "ingest" => {
+            let stats = IngestServiceClient::new(channel.clone())
+                .get_queue_stats(pb::GetQueueStatsRequest {})
+                .await?
+                .into_inner();
+            let lag = stats.oldest_pending_age.map_or(0, |age| age.seconds);
+            let limit = match stats.max_queue_depth {
+                0 => "no limit".to_owned(),
+                limit => format!("limit {limit}"),
+            };
+            Ok(format!(
+                "queue {} pending ({limit}), lag {lag} s, {} enriched, {} dead-lettered",
+                stats.pending_count, stats.enriched_count, stats.dead_letter_count
+            ))
+        }
+        "classify" => {
+            let model = ClassifyServiceClient::new(channel.clone())
+                .get_model(pb::GetModelRequest {})
+                .await?
+                .into_inner()
+                .model
+                .unwrap_or_default();
+            Ok(format!(
+                "model {} ({} departments, {} intents)",
+                model.version,
+                model.departments.len(),
+                model.intents.len()
+            ))
+        }
+        _ => Ok(String::new()),
+    }
+}
+
+/// The lines as an aligned table.
+pub fn render(lines: &[RoleStatus]) -> String {
+    let width = |f: fn(&RoleStatus) -> usize, title: &str| {
+        lines.iter().map(f).chain([title.len()]).max().unwrap_or(0)
+    };
+    let server_width = width(|l| l.server.len(), "SERVER");
+    let role_width = width(|l| l.role.len(), "ROLE");
+    let health_width = width(|l| l.health.len(), "HEALTH");
+    let mut out = String::new();
+    let mut row = |server: &str, role: &str, health: &str, detail: &str| {
+        let line =
+            format!("{server:server_width$}  {role:role_width$}  {health:health_width$}  {detail}");
+        let _ = writeln!(out, "{}", line.trim_end());
+    };
+    row("SERVER", "ROLE", "HEALTH", "DETAIL");
+    for line in lines {
+        row(&line.server, line.role, &line.health, &line.detail);
+    }
+    out
+}
