@@ -22,26 +22,9 @@ export COMPOSE_PROJECT_NAME=hearken-smoke COMPOSE_FILE=$here/docker-compose.yml
 export HEARKEN_INGEST_PORT='' HEARKEN_REPORT_PORT=''
 export POSTGRES_USER=hearken POSTGRES_PASSWORD=smoke-test POSTGRES_DB=hearken
 
-log() { printf 'smoke: %s\n' "$*" >&2; }
-fail() { log "FAILED: $*"; exit 1; }
-compose() { docker-compose -p "$COMPOSE_PROJECT_NAME" "$@"; }
-
-started=0
-cleanup() {
-    local rc=$?
-    if [[ $started == 1 ]]; then
-        if [[ $rc != 0 ]]; then
-            log "last logs of every service:"
-            timeout 60 docker-compose -p "$COMPOSE_PROJECT_NAME" ps >&2 || true
-            timeout 60 docker-compose -p "$COMPOSE_PROJECT_NAME" logs --no-color --tail=40 >&2 || true
-        fi
-        timeout 120 docker-compose -p "$COMPOSE_PROJECT_NAME" down -v --remove-orphans >&2 ||
-            log "warning: teardown failed"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+tag=smoke
+# shellcheck source=deploy/lib.sh
+source "$here/lib.sh"
 
 [[ -r $sample ]] || fail "sample not found: $sample (set HEARKEN_SHARED_DATA)"
 
@@ -75,27 +58,10 @@ else
 fi
 log "starting: ${services[*]}"
 t=$SECONDS
-started=1
-# A leftover project from a killed run would otherwise be reused with its old volume.
-timeout 120 docker-compose -p "$COMPOSE_PROJECT_NAME" down -v --remove-orphans >/dev/null 2>&1 || true
-timeout 300 docker-compose -p "$COMPOSE_PROJECT_NAME" up -d --no-build "${services[@]}"
-
-# Healthy means every container of the project reports `healthy`; any `unhealthy` or exited
-# container fails at once rather than at the deadline.
-deadline=$((SECONDS + ${SMOKE_HEALTH_SECS:-180}))
-while :; do
-    mapfile -t ids < <(compose ps -q)
-    [[ ${#ids[@]} -gt 0 ]] || fail "no containers"
-    states=$(docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "${ids[@]}")
-    if grep -Eq ' (exited|dead) | unhealthy$' <<<"$states"; then
-        fail "container down or unhealthy: $(grep -E ' (exited|dead) | unhealthy$' <<<"$states" | tr '\n' ';')"
-    fi
-    if ! grep -vq ' running healthy$' <<<"$states"; then break; fi
-    ((SECONDS < deadline)) || fail "not healthy after ${SMOKE_HEALTH_SECS:-180}s: $(tr '\n' ';' <<<"$states")"
-    sleep 2
-done
+start_stack "${services[@]}"
+wait_healthy "${SMOKE_HEALTH_SECS:-180}"
 health_secs=$((SECONDS - t))
-log "all ${#ids[@]} containers healthy in ${health_secs}s"
+log "all containers healthy in ${health_secs}s"
 
 ingest_addr=$(compose port ingest 50051)
 [[ -n $ingest_addr ]] || fail "ingest publishes no port"

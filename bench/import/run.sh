@@ -25,7 +25,7 @@ fresh_pg() {
 
 import_into() {
   local label=$1 url=$2 port=$3
-  "$bin" serve --database-url "$url" --listen "127.0.0.1:$port" >"$work/$label.log" 2>&1 &
+  "$bin" serve --enrich false --database-url "$url" --listen "127.0.0.1:$port" >"$work/$label.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do "$bin" healthcheck --server "http://127.0.0.1:$port" >/dev/null 2>&1 && break; sleep 0.1; done
   local start end

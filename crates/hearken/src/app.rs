@@ -23,6 +23,7 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
+use crate::access_log::AccessLogLayer;
 use crate::config::ServeConfig;
 use crate::http::Serving;
 use crate::peers::{PeerOptions, balanced};
@@ -196,6 +197,7 @@ impl App {
         let server = Server::builder()
             .timeout(config.grpc.request_timeout())
             .concurrency_limit_per_connection(config.grpc.max_concurrent_requests)
+            .layer(AccessLogLayer)
             .add_service(health_service)
             .add_service(reflection)
             .add_optional_service(ingest_service)

@@ -2,6 +2,7 @@
 //!
 //! Tests start the same [`App`] that `hearken serve` runs, on an ephemeral port.
 
+pub mod access_log;
 pub mod app;
 pub mod classify;
 pub mod config;

@@ -53,6 +53,12 @@ enum Command {
         #[arg(long, env = "HEARKEN_HEALTHCHECK_TIMEOUT_SECS", default_value_t = 2)]
         timeout_secs: u64,
     },
+    /// Apply the database migrations and exit: the one-shot step before a deployment's roles
+    /// start (they migrate on connect too, under a lock, so this is for ordering and logs).
+    Migrate {
+        #[command(flatten)]
+        store: hearken::config::StoreConfig,
+    },
     /// Show each server's roles and health, the enrichment queue (depth, lag, dead letters)
     /// and the classifier's model. Exits 1 when any role is not serving.
     Status {
@@ -236,6 +242,13 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
             println!("{server} is SERVING");
+        }
+        Command::Migrate { store } => {
+            let opened = hearken_store::Store::connect(&store.database_url)
+                .await
+                .context("cannot migrate the database")?;
+            println!("{} schema is up to date", opened.backend());
+            opened.close().await;
         }
         Command::Status {
             servers,

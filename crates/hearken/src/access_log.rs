@@ -1,0 +1,71 @@
+//! One log line per gRPC call: which method, its status when known, how long until the
+//! response began. Operators (and the end-to-end test) count calls per replica from it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tonic::codegen::http;
+use tower::{Layer, Service};
+
+/// Health probes arrive every few seconds from orchestrators: logged at debug only.
+const QUIET_PREFIX: &str = "/grpc.health.v1.Health/";
+
+/// Wraps a gRPC server's routes with [`AccessLog`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccessLogLayer;
+
+impl<S> Layer<S> for AccessLogLayer {
+    type Service = AccessLog<S>;
+
+    fn layer(&self, inner: S) -> AccessLog<S> {
+        AccessLog { inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessLog<S> {
+    inner: S,
+}
+
+impl<S, B, R> Service<http::Request<B>> for AccessLog<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let method = request.uri().path().to_owned();
+        let start = Instant::now();
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let response = response.await;
+            // A failure answered at once carries its status in the headers; otherwise it
+            // follows in the trailers, after this line is written.
+            let status = match &response {
+                Ok(r) => r
+                    .headers()
+                    .get("grpc-status")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("in trailers")
+                    .to_owned(),
+                Err(_) => "transport error".to_owned(),
+            };
+            let elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
+            if method.starts_with(QUIET_PREFIX) {
+                tracing::debug!(%method, %status, elapsed_ms, "rpc");
+            } else {
+                tracing::info!(%method, %status, elapsed_ms, "rpc");
+            }
+            response
+        })
+    }
+}
