@@ -138,10 +138,18 @@ impl App {
         } = self;
         let addr = listener.local_addr()?;
         let (health, health_service) = tonic_health::server::health_reporter();
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(hearken_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // Both versions of reflection: grpcurl speaks v1, many clients (Python's
+        // grpc_requests, older tools) still speak only v1alpha.
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(hearken_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection_v1 = reflection()
             .build_v1()
+            .context("cannot build the reflection service")?;
+        let reflection_v1alpha = reflection()
+            .build_v1alpha()
             .context("cannot build the reflection service")?;
 
         let serving = CancellationToken::new();
@@ -199,7 +207,8 @@ impl App {
             .concurrency_limit_per_connection(config.grpc.max_concurrent_requests)
             .layer(AccessLogLayer)
             .add_service(health_service)
-            .add_service(reflection)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
             .add_optional_service(ingest_service)
             .add_optional_service(classify_service)
             .add_optional_service(influence_service)
