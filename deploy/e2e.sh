@@ -32,10 +32,11 @@ tag=e2e
 # shellcheck source=deploy/lib.sh
 source "$here/lib.sh"
 work=$(mktemp -d)
-trap 'rm -rf "$work"; cleanup' EXIT
+scratch=$work
 
 t0=$SECONDS
-eval "$(timeout "${E2E_BUILD_SECS:-1800}" "$here/build-images.sh")"
+exports=$(timeout "${E2E_BUILD_SECS:-1800}" "$here/build-images.sh") || fail "building the images"
+eval "$exports"
 build_secs=$((SECONDS - t0))
 hearken=$here/bin/hearken
 

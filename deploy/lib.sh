@@ -6,8 +6,11 @@ fail() { log "FAILED: $*"; exit 1; }
 compose() { docker-compose -p "$COMPOSE_PROJECT_NAME" "$@"; }
 
 started=0
+# A scratch directory of the caller's, removed on exit.
+scratch=
 cleanup() {
     local rc=$?
+    [[ -z $scratch ]] || rm -rf "$scratch"
     if [[ $started == 1 ]]; then
         if [[ $rc != 0 ]]; then
             log "last logs of every service:"

@@ -29,7 +29,8 @@ source "$here/lib.sh"
 [[ -r $sample ]] || fail "sample not found: $sample (set HEARKEN_SHARED_DATA)"
 
 t0=$SECONDS
-eval "$(timeout "${SMOKE_BUILD_SECS:-1800}" "$here/build-images.sh")"
+exports=$(timeout "${SMOKE_BUILD_SECS:-1800}" "$here/build-images.sh") || fail "building the images"
+eval "$exports"
 build_secs=$((SECONDS - t0))
 hearken=$here/bin/hearken
 
