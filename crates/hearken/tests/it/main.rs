@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod classify;
+mod crash;
 mod enrich;
 mod helpers;
 mod influence;
