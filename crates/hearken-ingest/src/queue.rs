@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use hearken_store::{Store, StoreError};
+use hearken_telemetry::metrics;
 
 use crate::IngestError;
 
@@ -30,10 +31,32 @@ impl QueueGauge {
         }
     }
 
-    /// Reads the true depth from the store.
+    /// Reads the true depth from the store, and publishes it with the lag as metrics.
     pub async fn refresh(&self, store: &Store) -> Result<(), StoreError> {
         let stats = store.queue_stats().await?;
         self.pending.store(stats.pending, Ordering::Relaxed);
+        let lag = stats.oldest_pending_ingested_at.map_or(0.0, |ingested| {
+            (chrono::Utc::now().timestamp_micros() - ingested).max(0) as f64 / 1e6
+        });
+        for (name, help, value) in [
+            (
+                "hearken_queue_pending",
+                "Mentions waiting for enrichment.",
+                stats.pending as f64,
+            ),
+            (
+                "hearken_queue_dead_lettered",
+                "Mentions in the dead letter status.",
+                stats.dead_lettered as f64,
+            ),
+            (
+                "hearken_enrichment_lag_seconds",
+                "How long the oldest pending mention has waited.",
+                lag,
+            ),
+        ] {
+            metrics::gauge(name, help, &[], value);
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use chrono::Utc;
 use hearken_core::mention::Limits;
 use hearken_proto::v1 as pb;
 use hearken_store::{InsertOutcome, Store};
+use hearken_telemetry::metrics;
 
 use crate::convert::new_mention;
 use crate::queue::QueueGauge;
@@ -139,6 +140,18 @@ impl Ingest {
             }
         }
         self.queue.added(summary.accepted);
+        for (outcome, count) in [
+            ("accepted", summary.accepted),
+            ("duplicate", summary.duplicates),
+            ("rejected", summary.rejected),
+        ] {
+            metrics::count(
+                "hearken_mentions_ingested_total",
+                "Records received by ingestion, by what became of them.",
+                &[("outcome", outcome)],
+                count,
+            );
+        }
         Ok(summary)
     }
 }

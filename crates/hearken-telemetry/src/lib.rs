@@ -51,3 +51,4 @@ pub fn init(config: &LogConfig, default_filter: &str) {
         LogFormat::Json => builder.json().try_init(),
     };
 }
+pub mod metrics;

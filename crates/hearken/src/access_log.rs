@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use hearken_telemetry::metrics;
 use tonic::codegen::http;
 use tower::{Layer, Service};
 
@@ -59,7 +60,20 @@ where
                     .to_owned(),
                 Err(_) => "transport error".to_owned(),
             };
-            let elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
+            let elapsed = start.elapsed().as_secs_f64();
+            metrics::count(
+                "hearken_grpc_requests_total",
+                "gRPC calls by method and status (\"in trailers\" when the call began well).",
+                &[("method", &method), ("status", &status)],
+                1,
+            );
+            metrics::observe(
+                "hearken_grpc_request_duration_seconds",
+                "Time until a gRPC call's response began, by method.",
+                &[("method", &method)],
+                elapsed,
+            );
+            let elapsed_ms = elapsed * 1e3;
             if method.starts_with(QUIET_PREFIX) {
                 tracing::debug!(%method, %status, elapsed_ms, "rpc");
             } else {

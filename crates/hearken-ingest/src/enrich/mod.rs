@@ -10,13 +10,12 @@
 mod backoff;
 mod batch;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hearken_geo::Gazetteer;
 use hearken_proto::v1 as pb;
 use hearken_store::{Store, StoreError, StoredMention};
+use hearken_telemetry::metrics;
 use pb::classify_service_client::ClassifyServiceClient;
 use pb::influence_service_client::InfluenceServiceClient;
 use tokio_util::sync::CancellationToken;
@@ -56,15 +55,6 @@ impl Default for EnrichConfig {
     }
 }
 
-/// Running totals since start, for metrics and `hearken status`.
-#[derive(Debug, Default)]
-pub struct EnrichCounters {
-    pub enriched: AtomicU64,
-    pub failed_batches: AtomicU64,
-    pub dead_lettered: AtomicU64,
-    pub classify_calls: AtomicU64,
-}
-
 /// The clients of the other roles the worker calls.
 #[derive(Debug, Clone)]
 pub struct Peers {
@@ -79,7 +69,6 @@ pub struct Enricher {
     peers: Peers,
     gazetteer: &'static Gazetteer,
     config: EnrichConfig,
-    counters: Arc<EnrichCounters>,
 }
 
 /// Why a batch could not be enriched; the batch is retried.
@@ -102,12 +91,7 @@ impl Enricher {
             peers,
             gazetteer: Gazetteer::load(),
             config,
-            counters: Arc::default(),
         }
-    }
-
-    pub fn counters(&self) -> Arc<EnrichCounters> {
-        Arc::clone(&self.counters)
     }
 
     /// Enriches batches until `stop` is cancelled; a batch in progress is finished first.
@@ -149,23 +133,34 @@ impl Enricher {
         let attempts = claimed.iter().map(|m| m.attempts).max().unwrap_or(1);
         match self.enrich(claimed).await {
             Ok(enriched) => {
-                self.counters
-                    .enriched
-                    .fetch_add(enriched, Ordering::Relaxed);
+                metrics::count(
+                    "hearken_mentions_enriched_total",
+                    "Mentions this worker enriched.",
+                    &[],
+                    enriched,
+                );
                 tracing::debug!(claimed = count, enriched, "batch enriched");
             }
             Err(EnrichError::Store(error)) => return Err(error),
             Err(error) => {
-                self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+                metrics::count(
+                    "hearken_enrich_batches_failed_total",
+                    "Batches whose enrichment failed and were released for a retry.",
+                    &[],
+                    1,
+                );
                 let retry_at = now_micros() + micros(self.config.backoff.delay(attempts as u32));
                 let message = error.to_string();
                 let outcome = self
                     .store
                     .fail_enrichment(&ids, &message, retry_at, self.config.max_attempts)
                     .await?;
-                self.counters
-                    .dead_lettered
-                    .fetch_add(outcome.dead_lettered, Ordering::Relaxed);
+                metrics::count(
+                    "hearken_mentions_dead_lettered_total",
+                    "Mentions moved to the dead letter status after their last attempt.",
+                    &[],
+                    outcome.dead_lettered,
+                );
                 tracing::warn!(
                     error = %message,
                     attempts,
@@ -204,7 +199,12 @@ impl Enricher {
             ..Default::default()
         };
         let mut client = self.peers.classify.clone();
-        self.counters.classify_calls.fetch_add(1, Ordering::Relaxed);
+        metrics::count(
+            "hearken_classify_documents_total",
+            "Documents sent to the classify service.",
+            &[],
+            mentions.len() as u64,
+        );
         // Classifying is idempotent: one immediate retry rides over a replica that just died.
         let mut response = client.classify(self.call(request.clone())).await;
         if matches!(&response, Err(status) if status.code() == tonic::Code::Unavailable) {
