@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod classify;
+mod dashboard;
 mod enrich;
 mod helpers;
 mod influence;
