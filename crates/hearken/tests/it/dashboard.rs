@@ -354,6 +354,23 @@ impl Browser {
     }
 }
 
+impl Drop for Browser {
+    /// Ends the session even when an assertion failed: chromedriver's exit alone leaves the
+    /// browser running. Blocking, since drop cannot await; a second delete is harmless.
+    fn drop(&mut self) {
+        use std::io::{Read, Write};
+        if let Ok(mut stream) = std::net::TcpStream::connect(self.driver) {
+            let request = format!(
+                "DELETE {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                self.session, self.driver
+            );
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = stream.write_all(request.as_bytes());
+            let _ = stream.read(&mut [0u8; 512]);
+        }
+    }
+}
+
 /// One HTTP/1.1 exchange with chromedriver on loopback: enough of a client for WebDriver,
 /// which answers with a Content-Length and may keep the connection open.
 async fn http(
