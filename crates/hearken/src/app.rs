@@ -197,8 +197,15 @@ impl App {
         health.set_service_status("", ServingStatus::Serving).await;
         let serving_flag = Serving::default();
         serving_flag.set(true);
-        let http = axum::serve(http_listener, crate::http::router(serving_flag.clone()))
-            .with_graceful_shutdown(serving.clone().cancelled_owned());
+        let dashboard = match config.role == crate::config::Role::All {
+            true => Some(hearken_dashboard::Dashboard::local(addr)?),
+            false => None,
+        };
+        let http = axum::serve(
+            http_listener,
+            crate::http::router(serving_flag.clone(), dashboard),
+        )
+        .with_graceful_shutdown(serving.clone().cancelled_owned());
         let http = tokio::spawn(async move { http.await });
 
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));

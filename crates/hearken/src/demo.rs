@@ -1,10 +1,13 @@
 //! `hearken demo`: a whole round trip on the embedded default, to see Hearken work at once.
 //!
 //! It serves every role on SQLite on a free port, saves three listening topics, imports a real
-//! Mastodon thread shipped with the binary over gRPC, and prints what came in.
+//! Mastodon thread shipped with the binary over gRPC, waits for the enrich worker to complete
+//! it, prints what came in, and keeps serving the dashboard until Ctrl-C (or exits at once
+//! with `--exit`, for scripts).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use anyhow::Context;
 use hearken_formats::Format;
@@ -33,17 +36,68 @@ const TOPICS: [(&str, &str, bool); 3] = [
     ),
 ];
 
-/// Runs the demo against `database_url` and returns the report to print.
-pub async fn run(database_url: String, serve: &LimitsConfig) -> anyhow::Result<String> {
+/// How long the demo waits for the enrich worker before showing the dashboard anyway.
+const ENRICH_WAIT: Duration = Duration::from_secs(120);
+
+/// Runs the demo against `database_url` and prints its report; then serves the dashboard until
+/// Ctrl-C, unless `exit`.
+pub async fn run(database_url: String, serve: &LimitsConfig, exit: bool) -> anyhow::Result<()> {
     let config = ServeConfig::local(&database_url, serve.clone());
     let app = App::bind(config).await?;
     let addr = app.local_addr()?;
+    let dashboard = format!("http://{}/", app.http_addr()?);
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone()));
-    let report = exercise(&format!("http://{addr}"), &database_url).await;
+    let server_url = format!("http://{addr}");
+    let report = match exercise(&server_url, &database_url).await {
+        Ok(report) => enriched(&server_url).await.map(|()| report),
+        Err(error) => Err(error),
+    };
+    match report {
+        Ok(report) => {
+            print!("{report}");
+            println!("\nDashboard: {dashboard}");
+            if !exit {
+                println!("Serving until Ctrl-C.");
+                tokio::signal::ctrl_c()
+                    .await
+                    .context("cannot listen for Ctrl-C")?;
+            }
+        }
+        Err(error) => {
+            shutdown.cancel();
+            let _ = server.await;
+            return Err(error);
+        }
+    }
     shutdown.cancel();
-    server.await.context("server task failed")??;
-    report
+    server.await.context("server task failed")?
+}
+
+/// Waits until the enrich worker has completed every mention, so the dashboard shows them all.
+async fn enriched(server: &str) -> anyhow::Result<()> {
+    let mut client = IngestServiceClient::connect(server.to_owned()).await?;
+    let deadline = tokio::time::Instant::now() + ENRICH_WAIT;
+    loop {
+        let pending = client
+            .list_mentions(pb::ListMentionsRequest {
+                status: pb::MentionStatus::Pending.into(),
+                page_size: 1,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .mentions;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!(
+                "mentions still pending enrichment after {ENRICH_WAIT:?}; see the server log"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 async fn exercise(server: &str, database_url: &str) -> anyhow::Result<String> {

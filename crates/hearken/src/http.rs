@@ -1,4 +1,5 @@
-//! The HTTP side of a server: plain-HTTP health for probes that do not speak gRPC.
+//! The HTTP side of a server: plain-HTTP health for probes that do not speak gRPC, and the
+//! dashboard where the server runs the report role.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,6 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use hearken_dashboard::Dashboard;
 
 /// Whether the server takes work; shared by the gRPC health service and `/healthz`.
 #[derive(Debug, Default, Clone)]
@@ -22,11 +24,16 @@ impl Serving {
     }
 }
 
-/// `GET /healthz`: 200 `SERVING` while the server takes work, 503 `NOT_SERVING` while it drains.
-pub fn router(serving: Serving) -> Router {
-    Router::new()
+/// `GET /healthz`: 200 `SERVING` while the server takes work, 503 `NOT_SERVING` while it drains;
+/// the dashboard's pages beside it when given one.
+pub fn router(serving: Serving, dashboard: Option<Dashboard>) -> Router {
+    let health = Router::new()
         .route("/healthz", get(healthz))
-        .with_state(serving)
+        .with_state(serving);
+    match dashboard {
+        Some(dashboard) => health.merge(dashboard.router()),
+        None => health,
+    }
 }
 
 async fn healthz(State(serving): State<Serving>) -> (StatusCode, &'static str) {

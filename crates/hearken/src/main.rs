@@ -146,6 +146,9 @@ enum Command {
         database_url: String,
         #[command(flatten)]
         limits: LimitsConfig,
+        /// Print the report and exit instead of serving the dashboard until Ctrl-C.
+        #[arg(long, env = "HEARKEN_DEMO_EXIT")]
+        exit: bool,
     },
 }
 
@@ -362,9 +365,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo {
             database_url,
             limits,
-        } => {
-            print!("{}", hearken::demo::run(database_url, &limits).await?);
-        }
+            exit,
+        } => hearken::demo::run(database_url, &limits, exit).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

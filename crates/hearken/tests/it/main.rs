@@ -5,6 +5,7 @@
 
 mod classify;
 mod crash;
+mod dashboard;
 mod enrich;
 mod helpers;
 mod influence;

@@ -1,0 +1,120 @@
+//! Hearken's dashboard: HTML pages with server-rendered SVG charts, served by the report role
+//! on its HTTP port.
+//!
+//! The dashboard reads only through the report service's gRPC API (on a channel to the
+//! server's own gRPC address, or to any report replica), so the proto is its whole contract.
+//! Pages work offline: no script bundle, no CDN, no web fonts; the inbox's actions are a few
+//! lines of plain JavaScript posting JSON to `/api/inbox/{mention_id}`.
+
+mod filters;
+mod html;
+mod layout;
+mod pages;
+mod places;
+pub mod svg;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use hearken_proto::v1::report_service_client::ReportServiceClient;
+use tonic::Code;
+use tonic::transport::{Channel, Endpoint};
+
+use html::escape;
+
+/// The dashboard's handle on the report service; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    report: ReportServiceClient<Channel>,
+}
+
+impl Dashboard {
+    pub fn new(channel: Channel) -> Self {
+        Self {
+            report: ReportServiceClient::new(channel),
+        }
+    }
+
+    /// A dashboard over the report service at `grpc`, this server's own gRPC address; an
+    /// unspecified address (0.0.0.0) is reached on loopback. Connects on first use.
+    pub fn local(grpc: SocketAddr) -> Result<Self, tonic::transport::Error> {
+        let ip = match grpc.ip() {
+            ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
+            ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+            ip => ip,
+        };
+        let url = format!("http://{}", SocketAddr::new(ip, grpc.port()));
+        let channel = Endpoint::from_shared(url)?
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .connect_lazy();
+        Ok(Self::new(channel))
+    }
+
+    /// `/` overview, `/map`, `/inbox`, `/inbox/{department}`, `/voices`, `/spikes`, `/places`,
+    /// and `POST /api/inbox/{mention_id}`.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/", get(pages::overview))
+            .route("/map", get(pages::conversation_map))
+            .route("/inbox", get(pages::inbox_index))
+            .route("/inbox/{department}", get(pages::inbox))
+            .route("/api/inbox/{mention_id}", post(pages::update_inbox_item))
+            .route("/voices", get(pages::voices))
+            .route("/spikes", get(pages::spikes))
+            .route("/places", get(pages::places))
+            .with_state(self)
+    }
+}
+
+/// Why a page could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    #[error("query parameter {name}: {reason}")]
+    BadParameter { name: &'static str, reason: String },
+    #[error("request body: {0}")]
+    BadBody(String),
+    #[error("report service answered {}: {}", .0.code(), .0.message())]
+    Report(#[from] tonic::Status),
+}
+
+impl DashboardError {
+    /// The HTTP status, and the message a user may see: theirs in full, ours opaque.
+    fn public(&self) -> (StatusCode, String) {
+        match self {
+            DashboardError::BadParameter { .. } | DashboardError::BadBody(_) => {
+                tracing::info!(error = %self, "bad dashboard request");
+                (StatusCode::BAD_REQUEST, self.to_string())
+            }
+            DashboardError::Report(status) => match status.code() {
+                Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition => {
+                    tracing::info!(error = %self, "report service refused a dashboard request");
+                    (StatusCode::BAD_REQUEST, status.message().to_owned())
+                }
+                Code::NotFound => (StatusCode::NOT_FOUND, status.message().to_owned()),
+                _ => {
+                    tracing::error!(error = %self, "dashboard cannot read the report service");
+                    (
+                        StatusCode::BAD_GATEWAY,
+                        "the report service did not answer; see the server log".to_owned(),
+                    )
+                }
+            },
+        }
+    }
+}
+
+impl IntoResponse for DashboardError {
+    fn into_response(self) -> Response {
+        let (status, message) = self.public();
+        let body = layout::page(
+            "Error",
+            "",
+            &filters::Filters::default(),
+            &format!(r#"<p class="error">{}</p>"#, escape(&message)),
+        );
+        (status, Html(body)).into_response()
+    }
+}
