@@ -25,10 +25,11 @@ impl Serving {
 }
 
 /// `GET /healthz`: 200 `SERVING` while the server takes work, 503 `NOT_SERVING` while it drains;
-/// the dashboard's pages beside it when given one.
+/// `GET /metrics`: Prometheus metrics; the dashboard's pages beside them when given one.
 pub fn router(serving: Serving, dashboard: Option<Dashboard>) -> Router {
     let health = Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .with_state(serving);
     match dashboard {
         Some(dashboard) => health.merge(dashboard.router()),
@@ -41,4 +42,14 @@ async fn healthz(State(serving): State<Serving>) -> (StatusCode, &'static str) {
         true => (StatusCode::OK, "SERVING\n"),
         false => (StatusCode::SERVICE_UNAVAILABLE, "NOT_SERVING\n"),
     }
+}
+
+async fn metrics() -> ([(axum::http::header::HeaderName, &'static str); 1], String) {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        hearken_telemetry::metrics::render(),
+    )
 }

@@ -171,3 +171,45 @@ async fn status_reports_roles_queue_and_model() {
     assert!(table.starts_with("SERVER"), "{table}");
     app.stop().await;
 }
+
+/// `/metrics` speaks the Prometheus text format and counts what happened: calls by method,
+/// records ingested by outcome.
+#[tokio::test]
+async fn metrics_count_calls_and_records() {
+    let dir = TempDir::new();
+    let mut app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    within(app.ingest.ingest_batch(pb::IngestBatchRequest {
+        mentions: vec![
+            mention("m1", "hello"),
+            mention("m1", "again"),
+            mention("m2", ""),
+        ],
+    }))
+    .await
+    .unwrap();
+    let response = within(http_get(app.http_addr, "/metrics")).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("text/plain; version=0.0.4"), "{response}");
+    assert!(
+        response.contains("# TYPE hearken_grpc_requests_total counter"),
+        "{response}"
+    );
+    assert!(
+        response.contains("method=\"/hearken.v1.IngestService/IngestBatch\""),
+        "{response}"
+    );
+    assert!(
+        response.contains("hearken_grpc_request_duration_seconds_bucket{method=\"/hearken.v1.IngestService/IngestBatch\",le=\"+Inf\"}"),
+        "{response}"
+    );
+    // The registry is process-wide and tests run in parallel: assert presence, not totals.
+    for outcome in ["accepted", "duplicate", "rejected"] {
+        assert!(
+            response.contains(&format!(
+                "hearken_mentions_ingested_total{{outcome=\"{outcome}\"}}"
+            )),
+            "{response}"
+        );
+    }
+    app.stop().await;
+}
