@@ -20,9 +20,9 @@ pub fn handle(field: &str, raw: &str) -> Result<String, FieldError> {
     Handle::parse(field, raw).map(|handle| normalize_handle(handle.as_str()))
 }
 
-/// One interaction of a request; `field` is its path, e.g. `interactions[3]`.
+/// One interaction of a request; errors name its fields (`kind`, `weight`, ...), as
+/// `RecordError.field` does.
 pub fn interaction(
-    field: &str,
     interaction: &pb::Interaction,
     now: DateTime<Utc>,
 ) -> Result<NewInteraction, Vec<FieldError>> {
@@ -30,7 +30,7 @@ pub fn interaction(
     let kind = match pb::InteractionKind::try_from(interaction.kind) {
         Ok(pb::InteractionKind::Unspecified) | Err(_) => {
             errors.push(FieldError::new(
-                format!("{field}.kind"),
+                "kind",
                 format!(
                     "must be REPLY, MENTION, REPOST, QUOTE or LIKE (got {})",
                     interaction.kind
@@ -42,46 +42,32 @@ pub fn interaction(
     };
     let source_handle = collect(
         &mut errors,
-        handle(
-            &format!("{field}.source_handle"),
-            &interaction.source_handle,
-        ),
+        handle("source_handle", &interaction.source_handle),
     );
     let target_handle = collect(
         &mut errors,
-        handle(
-            &format!("{field}.target_handle"),
-            &interaction.target_handle,
-        ),
+        handle("target_handle", &interaction.target_handle),
     );
     let mention_source = collect(
         &mut errors,
-        Source::parse(
-            &format!("{field}.mention_source"),
-            &interaction.mention_source,
-        ),
+        Source::parse("mention_source", &interaction.mention_source),
     );
     let mention_external_id = collect(
         &mut errors,
-        ExternalId::parse(
-            &format!("{field}.mention_external_id"),
-            &interaction.mention_external_id,
-        ),
+        ExternalId::parse("mention_external_id", &interaction.mention_external_id),
     );
     let created_at = collect(
         &mut errors,
-        time(
-            &format!("{field}.create_time"),
-            interaction.create_time.as_ref(),
-            now,
-        ),
+        time("create_time", interaction.create_time.as_ref(), now),
     );
+    let weight = collect(&mut errors, weight("weight", interaction.weight));
     match (
         source_handle,
         target_handle,
         mention_source,
         mention_external_id,
         created_at,
+        weight,
     ) {
         (
             Some(source_handle),
@@ -89,6 +75,7 @@ pub fn interaction(
             Some(mention_source),
             Some(mention_external_id),
             Some(created_at),
+            Some(weight),
         ) if errors.is_empty() => Ok(NewInteraction {
             kind,
             source_handle,
@@ -96,9 +83,24 @@ pub fn interaction(
             mention_source: mention_source.as_str().to_owned(),
             mention_external_id: mention_external_id.as_str().to_owned(),
             created_at,
+            weight,
         }),
         _ => Err(errors),
     }
+}
+
+/// An interaction's weight: `None` for 0, the contract's "default weight of the kind".
+pub fn weight(field: &str, weight: f64) -> Result<Option<f64>, FieldError> {
+    if weight == 0.0 {
+        return Ok(None);
+    }
+    if weight.is_finite() && weight > 0.0 {
+        return Ok(Some(weight));
+    }
+    Err(FieldError::new(
+        field,
+        format!("must be finite and not negative (got {weight})"),
+    ))
 }
 
 /// One author of an `UpsertAuthors` request; `field` is its path, e.g. `authors[0]`.
@@ -231,6 +233,7 @@ pub fn score(score: AuthorScore, formula_version: &str, computed_at: i64) -> pb:
         .collect();
     pb::InfluenceScore {
         handle: score.handle,
+        source: score.source,
         score: score.score,
         reach: component(score.reach_raw, score.reach_percentile, weights.reach),
         engagement: component(

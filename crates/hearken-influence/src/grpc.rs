@@ -4,12 +4,16 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use hearken_core::FieldError;
+use hearken_core::mention::Source;
 use hearken_proto::v1 as pb;
 use pb::influence_service_server::{InfluenceService, InfluenceServiceServer};
 use tonic::{Code, Request, Response, Status, Streaming};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::convert;
+
+/// Most rejections listed in one `RecordInteractions` response; `rejected_count` counts all.
+pub const MAX_LISTED_ERRORS: usize = 10_000;
 use crate::service::{InfluenceError, InfluenceState, PageToken, TopQuery};
 
 /// The gRPC face of the influence service.
@@ -71,9 +75,9 @@ fn internal(error: &dyn std::error::Error) -> Status {
 
 #[tonic::async_trait]
 impl InfluenceService for InfluenceGrpc {
-    /// Each message is validated whole, then stored in one transaction. The first invalid
-    /// message ends the stream with InvalidArgument naming every bad field by its position in
-    /// the stream (`interactions[n]`); the messages before it stay stored.
+    /// Each message's valid interactions are stored in one transaction as it arrives; an
+    /// invalid one is reported in the response by its position in the whole stream, with one
+    /// error per bad field, and the rest are kept.
     #[tracing::instrument(skip_all)]
     async fn record_interactions(
         &self,
@@ -81,21 +85,29 @@ impl InfluenceService for InfluenceGrpc {
     ) -> Result<Response<pb::RecordInteractionsResponse>, Status> {
         let mut stream = request.into_inner();
         let mut response = pb::RecordInteractionsResponse::default();
-        let mut position = 0usize;
+        let mut index = 0i64;
         while let Some(message) = stream.message().await? {
             let now = Utc::now();
             let mut batch = Vec::with_capacity(message.interactions.len());
-            let mut violations = Vec::new();
             for interaction in &message.interactions {
-                let field = format!("interactions[{position}]");
-                position += 1;
-                match convert::interaction(&field, interaction, now) {
+                match convert::interaction(interaction, now) {
                     Ok(interaction) => batch.push(interaction),
-                    Err(errors) => violations.extend(errors),
+                    Err(errors) => {
+                        response.rejected_count += 1;
+                        for error in errors {
+                            tracing::info!(index, field = %error.field, reason = %error.reason, "interaction rejected");
+                            if response.errors.len() < MAX_LISTED_ERRORS {
+                                response.errors.push(pb::RecordError {
+                                    index,
+                                    field: error.field,
+                                    reason: error.reason,
+                                    external_id: interaction.mention_external_id.clone(),
+                                });
+                            }
+                        }
+                    }
                 }
-            }
-            if !violations.is_empty() {
-                return Err(InfluenceError::InvalidArgument(violations).into());
+                index += 1;
             }
             let outcome = self.state.record_interactions(&batch).await?;
             response.recorded_count += outcome.recorded as i64;
@@ -132,9 +144,17 @@ impl InfluenceService for InfluenceGrpc {
         &self,
         request: Request<pb::GetScoreRequest>,
     ) -> Result<Response<pb::GetScoreResponse>, Status> {
-        let handle =
-            convert::handle("handle", &request.get_ref().handle).map_err(InfluenceError::from)?;
-        let view = self.state.get_score(&handle).await?;
+        let request = request.get_ref();
+        let handle = convert::handle("handle", &request.handle);
+        let source = Source::parse("source", &request.source);
+        let (handle, source) = match (handle, source) {
+            (Ok(handle), Ok(source)) => (handle, source),
+            (handle, source) => {
+                let violations = handle.err().into_iter().chain(source.err()).collect();
+                return Err(InfluenceError::InvalidArgument(violations).into());
+            }
+        };
+        let view = self.state.get_score(source.as_str(), &handle).await?;
         Ok(Response::new(pb::GetScoreResponse {
             score: Some(convert::score(
                 view.score,

@@ -24,7 +24,7 @@ pub mod score;
 mod service;
 
 pub use graph::{Graph, GraphError};
-pub use grpc::{InfluenceGrpc, grpc_service};
+pub use grpc::{InfluenceGrpc, MAX_LISTED_ERRORS, grpc_service};
 pub use mapping::{
     interactions_from_mention, interactions_from_mention_with, interactions_from_mentions,
 };

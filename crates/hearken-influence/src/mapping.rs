@@ -109,6 +109,8 @@ pub fn interactions_from_mention_with(
                 mention_source: mention.source.clone(),
                 mention_external_id: mention.external_id.clone(),
                 create_time: mention.create_time,
+                // The kind's default weight.
+                weight: 0.0,
             })
         })
         .collect()

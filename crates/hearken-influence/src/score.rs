@@ -9,7 +9,8 @@
 //! - **engagement**: interactions received from other authors divided by the profile's post
 //!   count (at least 1, so an author without a profile is scored on what they received).
 //! - **network authority**: weighted PageRank (damping 0.85) over the interaction graph, an
-//!   edge from the actor to the author acted upon weighted by [`kind_weight`].
+//!   edge from the actor to the author acted upon weighted by the weight recorded with the
+//!   interaction or, when none was, by [`kind_weight`].
 //! - **topical authority**, per department: the same PageRank with teleports personalised to
 //!   the authors of mentions classified into the department, in proportion to how many they
 //!   wrote (TwitterRank, Weng et al. 2010). Authors the department's authors cannot reach
@@ -23,10 +24,13 @@
 //! The composite is `Σ weight × percentile` over reach, engagement, network authority and
 //! recency, with the weights in [`Weights::V1`] summing to 1, so it lies in `[0, 100)`.
 //!
+//! An author is a handle on one platform: interactions connect the authors of their mention's
+//! source, and profiles and department counts attach by `(source, handle)`.
+//!
 //! Self-interactions (replying to one's own thread) are stored but ignored here: talking to
 //! oneself earns no authority, engagement or recency.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use hearken_proto::v1::InteractionKind;
 use hearken_store::influence::{
@@ -82,76 +86,123 @@ pub enum ScoreError {
     PageRank(#[from] PageRankError),
 }
 
-/// Everything one recompute reads.
-#[derive(Debug, Clone, Copy)]
-pub struct ScoreInputs<'a> {
-    pub interactions: &'a [InteractionEdge],
-    pub authors: &'a [AuthorProfile],
-    pub departments: &'a [AuthorDepartment],
+/// Everything one recompute reads, gathered as the store pages through it. Interactions are
+/// kept as edges between dense author ids, not as rows, so ten million of them take a few
+/// hundred megabytes.
+#[derive(Debug, Default)]
+pub struct ScoreInputs {
+    /// Authors by `source` [`AUTHOR_SEPARATOR`] `handle`.
+    authors: NodeIndex,
+    key: String,
+    edges: Vec<(u32, u32, f64)>,
+    received: Vec<u64>,
+    last_active: Vec<i64>,
+    interaction_count: i64,
+    /// `(observed_at, followers, post_count)` of the newest profile, by author id.
+    profiles: Vec<Option<(i64, i64, i64)>>,
+    departments: BTreeMap<String, Vec<(u32, f64)>>,
+}
+
+/// Joins an author's source and handle into one [`NodeIndex`] name. A source holds only
+/// letters, digits, `.`, `-` and `_`, so the first separator ends it.
+const AUTHOR_SEPARATOR: char = '\u{1f}';
+
+impl ScoreInputs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one interaction; a self-interaction is counted but adds nothing else.
+    pub fn add_interaction(&mut self, interaction: &InteractionEdge) -> Result<(), ScoreError> {
+        self.interaction_count += 1;
+        let source = self.author(&interaction.source, &interaction.source_handle)?;
+        let target = self.author(&interaction.source, &interaction.target_handle)?;
+        if source == target {
+            return Ok(());
+        }
+        self.received[target as usize] += 1;
+        for node in [source, target] {
+            let last = &mut self.last_active[node as usize];
+            *last = (*last).max(interaction.created_at);
+        }
+        let weight = interaction.weight.or_else(|| {
+            InteractionKind::try_from(interaction.kind)
+                .ok()
+                .and_then(kind_weight)
+        });
+        if let Some(weight) = weight {
+            self.edges.push((source, target, weight));
+        }
+        Ok(())
+    }
+
+    /// Adds a profile; of several for one author, the newest observation counts.
+    pub fn add_author(&mut self, profile: &AuthorProfile) -> Result<(), ScoreError> {
+        let node = self.author(&profile.source, &profile.handle)? as usize;
+        let kept = &mut self.profiles[node];
+        if kept.is_none_or(|(observed_at, _, _)| observed_at < profile.observed_at) {
+            *kept = Some((profile.observed_at, profile.followers, profile.post_count));
+        }
+        Ok(())
+    }
+
+    /// Adds an author's mention count in one department.
+    pub fn add_department(&mut self, count: &AuthorDepartment) -> Result<(), ScoreError> {
+        let node = self.author(&count.source, &count.handle)?;
+        self.departments
+            .entry(count.department.clone())
+            .or_default()
+            .push((node, count.mention_count.max(0) as f64));
+        Ok(())
+    }
+
+    /// Interactions added so far, self-interactions included.
+    pub fn interaction_count(&self) -> i64 {
+        self.interaction_count
+    }
+
+    /// The id of the author `(source, handle)`, growing the per-author vectors for a new one.
+    fn author(&mut self, source: &str, handle: &str) -> Result<u32, ScoreError> {
+        self.key.clear();
+        self.key.push_str(source);
+        self.key.push(AUTHOR_SEPARATOR);
+        self.key.push_str(handle);
+        let id = self.authors.intern(&self.key)?;
+        if id as usize == self.received.len() {
+            self.received.push(0);
+            self.last_active.push(i64::MIN);
+            self.profiles.push(None);
+        }
+        Ok(id)
+    }
 }
 
 /// Scores every author that appears in `inputs`: in an interaction, a profile or a
-/// department count. Authors are keyed by handle; when a handle has profiles on several
-/// sources, the newest observation is used.
-pub fn compute_scores(inputs: &ScoreInputs<'_>) -> Result<Vec<AuthorScore>, ScoreError> {
-    let mut nodes = NodeIndex::new();
-    let mut edges = Vec::with_capacity(inputs.interactions.len());
-    let mut received = Vec::new();
-    let mut last_active = Vec::new();
-    for interaction in inputs.interactions {
-        let source = nodes.intern(&interaction.source_handle)?;
-        let target = nodes.intern(&interaction.target_handle)?;
-        received.resize(nodes.len(), 0u64);
-        last_active.resize(nodes.len(), i64::MIN);
-        if source == target {
-            continue;
-        }
-        received[target as usize] += 1;
-        for node in [source, target] {
-            let last = &mut last_active[node as usize];
-            *last = (*last).max(interaction.created_at);
-        }
-        let weight = InteractionKind::try_from(interaction.kind)
-            .ok()
-            .and_then(kind_weight);
-        if let Some(weight) = weight {
-            edges.push((source, target, weight));
-        }
-    }
-    let mut profiles: HashMap<u32, &AuthorProfile> = HashMap::new();
-    for author in inputs.authors {
-        let node = nodes.intern(&author.handle)?;
-        let newer = profiles
-            .get(&node)
-            .is_none_or(|kept| kept.observed_at < author.observed_at);
-        if newer {
-            profiles.insert(node, author);
-        }
-    }
-    let mut by_department: BTreeMap<&str, Vec<(u32, f64)>> = BTreeMap::new();
-    for count in inputs.departments {
-        let node = nodes.intern(&count.handle)?;
-        by_department
-            .entry(count.department.as_str())
-            .or_default()
-            .push((node, count.mention_count.max(0) as f64));
-    }
+/// department count.
+pub fn compute_scores(inputs: ScoreInputs) -> Result<Vec<AuthorScore>, ScoreError> {
+    let ScoreInputs {
+        authors: nodes,
+        edges,
+        received,
+        last_active,
+        profiles,
+        departments: by_department,
+        ..
+    } = inputs;
     let n_nodes = nodes.len();
     let graph = Graph::from_edges(n_nodes, &edges)?;
     let options = PageRankOptions::default();
     let authority = pagerank(&graph, &options, None)?.scores;
 
-    received.resize(n_nodes, 0);
-    last_active.resize(n_nodes, i64::MIN);
     let as_of = last_active.iter().copied().max().unwrap_or(i64::MIN);
 
     let mut reach = vec![0.0; n_nodes];
     let mut engagement = vec![0.0; n_nodes];
     let mut recency = vec![0.0; n_nodes];
     for node in 0..n_nodes {
-        let profile = profiles.get(&(node as u32));
-        let followers = profile.map_or(0, |p| p.followers.max(0));
-        let posts = profile.map_or(1, |p| p.post_count.max(1));
+        let profile = profiles[node];
+        let followers = profile.map_or(0, |(_, followers, _)| followers.max(0));
+        let posts = profile.map_or(1, |(_, _, posts)| posts.max(1));
         reach[node] = (1.0 + followers as f64).log10();
         engagement[node] = received[node] as f64 / posts as f64;
         if last_active[node] != i64::MIN {
@@ -161,6 +212,7 @@ pub fn compute_scores(inputs: &ScoreInputs<'_>) -> Result<Vec<AuthorScore>, Scor
     }
 
     let forward = Forward::new(n_nodes, &edges);
+    drop(edges);
     let mut topical: Vec<Vec<TopicalScore>> = vec![Vec::new(); n_nodes];
     let mut teleport = vec![0.0; n_nodes];
     for (department, counts) in &by_department {
@@ -184,7 +236,7 @@ pub fn compute_scores(inputs: &ScoreInputs<'_>) -> Result<Vec<AuthorScore>, Scor
         for (node, (&raw, percentile)) in ranks.iter().zip(percentiles).enumerate() {
             if raw > 0.0 {
                 topical[node].push(TopicalScore {
-                    department: (*department).to_owned(),
+                    department: department.clone(),
                     raw,
                     percentile,
                 });
@@ -201,21 +253,25 @@ pub fn compute_scores(inputs: &ScoreInputs<'_>) -> Result<Vec<AuthorScore>, Scor
         .names()
         .zip(topical)
         .enumerate()
-        .map(|(node, (handle, topical))| AuthorScore {
-            handle: handle.to_owned(),
-            score: weights.reach * reach_pct[node]
-                + weights.engagement * engagement_pct[node]
-                + weights.network_authority * authority_pct[node]
-                + weights.recency * recency_pct[node],
-            reach_raw: reach[node],
-            reach_percentile: reach_pct[node],
-            engagement_raw: engagement[node],
-            engagement_percentile: engagement_pct[node],
-            authority_raw: authority[node],
-            authority_percentile: authority_pct[node],
-            recency_raw: recency[node],
-            recency_percentile: recency_pct[node],
-            topical,
+        .map(|(node, (key, topical))| {
+            let (source, handle) = key.split_once(AUTHOR_SEPARATOR).unwrap_or(("", key));
+            AuthorScore {
+                source: source.to_owned(),
+                handle: handle.to_owned(),
+                score: weights.reach * reach_pct[node]
+                    + weights.engagement * engagement_pct[node]
+                    + weights.network_authority * authority_pct[node]
+                    + weights.recency * recency_pct[node],
+                reach_raw: reach[node],
+                reach_percentile: reach_pct[node],
+                engagement_raw: engagement[node],
+                engagement_percentile: engagement_pct[node],
+                authority_raw: authority[node],
+                authority_percentile: authority_pct[node],
+                recency_raw: recency[node],
+                recency_percentile: recency_pct[node],
+                topical,
+            }
         })
         .collect();
     Ok(scores)

@@ -108,9 +108,11 @@ impl PageToken {
     /// An opaque token for clients.
     pub fn encode(&self) -> String {
         match self {
+            // A source has no ':', so the first one after the value ends it.
             PageToken::Stored { generation, cursor } => format!(
-                "g{generation}.{:016x}.{}",
+                "g{generation}.{:016x}.{}:{}",
                 cursor.value.to_bits(),
+                cursor.source,
                 cursor.handle
             ),
             PageToken::Window { offset } => format!("w{offset}"),
@@ -127,10 +129,14 @@ impl PageToken {
         let mut parts = token.strip_prefix('g')?.splitn(3, '.');
         let generation = parts.next()?.parse().ok()?;
         let value = f64::from_bits(u64::from_str_radix(parts.next()?, 16).ok()?);
-        let handle = parts.next()?.to_owned();
+        let (source, handle) = parts.next()?.split_once(':')?;
         Some(PageToken::Stored {
             generation,
-            cursor: RankCursor { value, handle },
+            cursor: RankCursor {
+                value,
+                source: source.to_owned(),
+                handle: handle.to_owned(),
+            },
         })
     }
 }
@@ -187,14 +193,14 @@ impl InfluenceState {
         Ok(self.store.upsert_authors(authors).await?)
     }
 
-    /// The current scores of `handle` (already normalised).
-    pub async fn get_score(&self, handle: &str) -> Result<ScoreView, InfluenceError> {
+    /// The current scores of the author `handle` on `source` (both already normalised).
+    pub async fn get_score(&self, source: &str, handle: &str) -> Result<ScoreView, InfluenceError> {
         let generation = self.current_generation().await?;
         let score = self
             .store
-            .author_score(generation.generation, handle)
+            .author_score(generation.generation, source, handle)
             .await?
-            .ok_or_else(|| InfluenceError::NotFound(format!("author {handle:?}")))?;
+            .ok_or_else(|| InfluenceError::NotFound(format!("author {handle:?} on {source:?}")))?;
         Ok(ScoreView {
             score,
             formula_version: generation.formula_version,
@@ -254,6 +260,7 @@ impl InfluenceState {
                 generation: generation.generation,
                 cursor: RankCursor {
                     value: rank_value(last, query.department.as_deref()),
+                    source: last.source.clone(),
                     handle: last.handle.clone(),
                 },
             });
@@ -293,7 +300,7 @@ impl InfluenceState {
         scores.sort_by(|a, b| {
             rank_value(b, department)
                 .total_cmp(&rank_value(a, department))
-                .then_with(|| a.handle.cmp(&b.handle))
+                .then_with(|| (&a.source, &a.handle).cmp(&(&b.source, &b.handle)))
         });
         let total = scores.len();
         let page: Vec<AuthorScore> = scores
@@ -342,24 +349,37 @@ impl InfluenceState {
     }
 
     /// Reads the inputs and scores them on a blocking thread; returns the scores and how many
-    /// interactions they come from.
+    /// interactions they come from. Interactions are folded into the graph page by page as the
+    /// store reads them, so no more than one page of rows is held at a time.
     async fn score_now(
         &self,
         from: Option<i64>,
         until: Option<i64>,
     ) -> Result<(Vec<AuthorScore>, i64), InfluenceError> {
-        let interactions = self.store.interactions_between(from, until).await?;
-        let authors = self.store.list_authors().await?;
-        let departments = self.store.author_departments().await?;
-        let interaction_count = interactions.len() as i64;
-        let scores = tokio::task::spawn_blocking(move || {
-            compute_scores(&ScoreInputs {
-                interactions: &interactions,
-                authors: &authors,
-                departments: &departments,
+        let mut inputs = ScoreInputs::new();
+        let mut failure = None;
+        self.store
+            .scan_interactions(from, until, &mut |page| {
+                for interaction in page {
+                    if failure.is_none()
+                        && let Err(error) = inputs.add_interaction(interaction)
+                    {
+                        failure = Some(error);
+                    }
+                }
             })
-        })
-        .await??;
+            .await?;
+        if let Some(error) = failure {
+            return Err(error.into());
+        }
+        for author in self.store.list_authors().await? {
+            inputs.add_author(&author)?;
+        }
+        for count in self.store.author_departments().await? {
+            inputs.add_department(&count)?;
+        }
+        let interaction_count = inputs.interaction_count();
+        let scores = tokio::task::spawn_blocking(move || compute_scores(inputs)).await??;
         Ok((scores, interaction_count))
     }
 
@@ -394,14 +414,15 @@ mod tests {
                 generation: 7,
                 cursor: RankCursor {
                     value: 0.1 + 0.2,
-                    handle: "user@mastodon.social".into(),
+                    source: "mastodon.social".into(),
+                    handle: "user@mastodon.social:8080".into(),
                 },
             },
             PageToken::Window { offset: 40 },
         ] {
             assert_eq!(PageToken::decode(&token.encode()), Some(token));
         }
-        for garbage in ["", "g", "g1", "g1.zz.x", "wx", "x1"] {
+        for garbage in ["", "g", "g1", "g1.zz.x", "g1.0.nocolon", "wx", "x1"] {
             assert_eq!(PageToken::decode(garbage), None, "{garbage}");
         }
     }

@@ -133,13 +133,26 @@ impl Store {
         dispatch!(self, store => store.count_interactions().await)
     }
 
-    /// Interactions created in `[from, until)`, microseconds since the epoch; `None` is open.
-    pub async fn interactions_between(
+    /// Calls `visit` with every interaction created in `[from, until)` (microseconds since
+    /// the epoch; `None` is open), a page at a time in the order they were recorded, and
+    /// returns how many there were. Memory stays bounded however many are stored.
+    pub async fn scan_interactions(
         &self,
         from: Option<i64>,
         until: Option<i64>,
-    ) -> Result<Vec<InteractionEdge>, StoreError> {
-        dispatch!(self, store => store.interactions_between(from, until).await)
+        visit: &mut (dyn FnMut(&[InteractionEdge]) + Send),
+    ) -> Result<i64, StoreError> {
+        let mut after = 0;
+        let mut count = 0;
+        loop {
+            let page = dispatch!(self, store => store.interaction_page(after, from, until).await)?;
+            let Some(last) = page.last() else {
+                return Ok(count);
+            };
+            after = last.id;
+            count += page.len() as i64;
+            visit(&page);
+        }
     }
 
     /// Stores author profiles in one transaction. A profile replaces the stored one only when
@@ -192,17 +205,19 @@ impl Store {
         dispatch!(self, store => store.generation(generation).await)
     }
 
-    /// One author's scores in a generation, with topical authority attached.
+    /// The scores of the author `(source, handle)` in a generation, with topical authority
+    /// attached.
     pub async fn author_score(
         &self,
         generation: i64,
+        source: &str,
         handle: &str,
     ) -> Result<Option<AuthorScore>, StoreError> {
-        dispatch!(self, store => store.author_score(generation, handle).await)
+        dispatch!(self, store => store.author_score(generation, source, handle).await)
     }
 
     /// A page of a generation's ranking: by composite score overall, or by topical authority
-    /// within `department`, highest first with ties broken by handle, after `after`.
+    /// within `department`, highest first with ties broken by source and handle, after `after`.
     pub async fn top_scores(
         &self,
         generation: i64,

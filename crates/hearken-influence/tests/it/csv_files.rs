@@ -44,8 +44,64 @@ fn edge_errors_name_the_line_and_field() {
     );
     assert!(matches!(
         read_edges(&b"source,target,weight\na,\xff,1\n"[..]),
-        Err(CsvError::Csv { line: 2, .. })
+        Err(CsvError::NotUtf8 {
+            line: 2,
+            field: "target"
+        })
     ));
+}
+
+#[test]
+fn reads_quoted_fields_line_ends_and_byte_order_marks() {
+    let input = "\u{feff}source , target,weight\r\n\
+                 \"a,1\",\"say \"\"hi\"\"\",2\r\n\
+                 \r\n\
+                 \"multi\nline\",b,0.5\n\
+                 b, spaced ,1\n\
+                 c,x\"y,3";
+    let list = read_edges(input.as_bytes()).unwrap();
+    assert_eq!(
+        list.nodes.names().collect::<Vec<_>>(),
+        [
+            "a,1",
+            "say \"hi\"",
+            "multi\nline",
+            "b",
+            " spaced ",
+            "c",
+            "x\"y"
+        ]
+    );
+    assert_eq!(
+        list.edges,
+        [(0, 1, 2.0), (2, 3, 0.5), (3, 4, 1.0), (5, 6, 3.0)]
+    );
+    // Lines are counted through the empty line and the quoted line break.
+    assert_eq!(
+        edges_error("source,target,weight\n\n\"a\nb\",c,1\nd,e,x\n"),
+        "line 5, field `weight`: \"x\" is not a number"
+    );
+}
+
+#[test]
+fn malformed_quotes_are_rejected_with_their_line() {
+    assert_eq!(
+        edges_error("source,target,weight\na,b,1\n\"open,b,1\n"),
+        "line 3: a quoted field is not closed"
+    );
+    assert_eq!(
+        edges_error("source,target,weight\n\"a\"b,c,1\n"),
+        "line 2: text after the closing quote of a field"
+    );
+}
+
+#[test]
+fn rows_longer_than_the_read_buffer_are_read_whole() {
+    let long = "n".repeat(3 << 20);
+    let input = format!("source,target,weight\n{long},\"{long}\",1\nx,y,2\n");
+    let list = read_edges(input.as_bytes()).unwrap();
+    assert_eq!(list.nodes.len(), 3);
+    assert_eq!(list.edges, [(0, 0, 1.0), (1, 2, 2.0)]);
 }
 
 #[test]

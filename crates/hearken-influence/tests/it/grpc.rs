@@ -84,6 +84,7 @@ impl TestApp {
     async fn score(&mut self, handle: &str) -> Result<pb::InfluenceScore, tonic::Status> {
         within(self.client.get_score(pb::GetScoreRequest {
             handle: handle.into(),
+            source: "twitter".into(),
         }))
         .await
         .map(|r| r.into_inner().score.expect("score set"))
@@ -124,6 +125,7 @@ fn interaction(kind: pb::InteractionKind, from: &str, to: &str, id: &str) -> pb:
         mention_source: "twitter".into(),
         mention_external_id: id.into(),
         create_time: at(1_700_000_000),
+        weight: 0.0,
     }
 }
 
@@ -222,7 +224,10 @@ async fn scenario(app: &mut TestApp) {
     assert!(recompute.compute_time.is_some());
 
     let hub = app.score("HUB").await.expect("hub is scored");
-    assert_eq!(hub.handle, "hub");
+    assert_eq!(
+        (hub.source.as_str(), hub.handle.as_str()),
+        ("twitter", "hub")
+    );
     assert!(!hub.formula_version.is_empty());
     assert!((0.0..=100.0).contains(&hub.score));
     let reach = component(&hub.reach);
@@ -319,21 +324,44 @@ fn department_count(handle: &str, mentions: i64) -> AuthorDepartment {
 }
 
 async fn rejects_bad_input(app: &mut TestApp) {
-    let mut bad = interaction(pb::InteractionKind::Reply, "a", "b", "x1");
+    use pb::InteractionKind::{Mention, Reply};
+    let good = interaction(Reply, "a", "b", "x0");
+    let mut bad = interaction(Reply, "a", "b", "x1");
     bad.kind = 0;
     bad.create_time = None;
-    let good = interaction(pb::InteractionKind::Reply, "a", "b", "x0");
-    let messages = vec![pb::RecordInteractionsRequest {
-        interactions: vec![good, bad],
-    }];
-    let status = within(app.client.record_interactions(tokio_stream::iter(messages)))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
+    let mut negative = interaction(Reply, "a", "b", "x2");
+    negative.weight = -1.0;
+    let mut heavy = interaction(Mention, "b", "a", "x3");
+    heavy.weight = 2.5;
+    let mut infinite = interaction(Mention, "b", "a", "x4");
+    infinite.weight = f64::INFINITY;
+    let response = app
+        .record(vec![vec![good, bad], vec![negative, heavy, infinite]])
+        .await;
     assert_eq!(
-        violations(&status),
-        ["interactions[1].kind", "interactions[1].create_time"]
+        (
+            response.recorded_count,
+            response.duplicate_count,
+            response.rejected_count
+        ),
+        (2, 0, 3),
+        "the good records are kept: {response:?}"
     );
+    let errors: Vec<(i64, &str, &str)> = response
+        .errors
+        .iter()
+        .map(|e| (e.index, e.field.as_str(), e.external_id.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (1, "kind", "x1"),
+            (1, "create_time", "x1"),
+            (2, "weight", "x2"),
+            (4, "weight", "x4")
+        ]
+    );
+    assert!(response.errors[2].reason.contains("-1"), "{response:?}");
 
     let status = within(app.client.upsert_authors(pb::UpsertAuthorsRequest {
         authors: vec![author("ok", 1, 1), author("neg", -5, 1)],

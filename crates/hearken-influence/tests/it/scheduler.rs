@@ -16,6 +16,7 @@ fn interaction(from: &str, id: &str) -> NewInteraction {
         mention_source: "twitter".into(),
         mention_external_id: id.into(),
         created_at: 1_700_000_000_000_000,
+        weight: None,
     }
 }
 

@@ -11,11 +11,12 @@ pub(crate) mod sqlite;
 
 use std::collections::HashMap;
 
-/// One interaction to record: `source_handle` acted on `target_handle` in a mention.
+/// One interaction to record: `source_handle` acted on `target_handle` in a mention; both
+/// handles belong to the mention's platform, `mention_source`.
 ///
 /// `(kind, source_handle, target_handle, mention_source, mention_external_id)` identifies it,
-/// so recording it again changes nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// so recording it again changes nothing, whatever its weight.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewInteraction {
     /// The contract's `InteractionKind` number.
     pub kind: i32,
@@ -25,18 +26,30 @@ pub struct NewInteraction {
     pub mention_external_id: String,
     /// Microseconds since the Unix epoch.
     pub created_at: i64,
+    /// The edge weight, finite and not negative; `None` is the default weight of `kind`.
+    pub weight: Option<f64>,
 }
 
 /// A stored interaction, as the graph needs it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct InteractionEdge {
+    /// The row id: increasing in the order interactions were recorded.
+    pub id: i64,
     /// The contract's `InteractionKind` number.
     pub kind: i32,
+    /// The platform both handles belong to: the mention's source.
+    pub source: String,
     pub source_handle: String,
     pub target_handle: String,
+    /// The weight recorded; `None` is the default weight of `kind`.
+    pub weight: Option<f64>,
     /// Microseconds since the Unix epoch.
     pub created_at: i64,
 }
+
+/// Interactions read per query by [`crate::Store::scan_interactions`]: enough to amortise a
+/// round trip, few enough that a page's rows are a few megabytes.
+pub(crate) const INTERACTION_PAGE: i64 = 50_000;
 
 /// An author's profile as observed at `observed_at`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -64,9 +77,10 @@ pub struct AuthorDepartment {
 }
 
 /// One author's scores in a generation: the composite and each component's raw value and
-/// percentile.
+/// percentile. An author is a handle on one platform.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AuthorScore {
+    pub source: String,
     pub handle: String,
     /// The composite, from 0 to 100.
     pub score: f64,
@@ -114,10 +128,12 @@ pub struct GenerationInfo {
 }
 
 /// Where the previous page of a ranking ended: the ranking value (the composite overall, the
-/// topical raw value within a department) and the handle, which breaks ties.
+/// topical raw value within a department) and the author, `(source, handle)`, which breaks
+/// ties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RankCursor {
     pub value: f64,
+    pub source: String,
     pub handle: String,
 }
 
@@ -142,18 +158,30 @@ pub(crate) fn newest_per_author(authors: &[AuthorProfile]) -> Vec<&AuthorProfile
         .collect()
 }
 
-/// Sets each score's topical authority from `(handle, department, raw, percentile)` rows.
-pub(crate) fn attach_topical(scores: &mut [AuthorScore], rows: Vec<(String, String, f64, f64)>) {
-    let mut by_handle: HashMap<String, Vec<TopicalScore>> = HashMap::new();
-    for (handle, department, raw, percentile) in rows {
-        by_handle.entry(handle).or_default().push(TopicalScore {
-            department,
-            raw,
-            percentile,
-        });
+/// `(source, handle, department, raw, percentile)`: a topical score as read back.
+pub(crate) type TopicalRow = (String, String, String, f64, f64);
+
+/// Sets each score's topical authority from rows sorted by department; rows of other authors
+/// (the same handle on another platform) are ignored.
+pub(crate) fn attach_topical(scores: &mut [AuthorScore], rows: Vec<TopicalRow>) {
+    let mut by_author: HashMap<(String, String), Vec<TopicalScore>> = HashMap::new();
+    for (source, handle, department, raw, percentile) in rows {
+        by_author
+            .entry((source, handle))
+            .or_default()
+            .push(TopicalScore {
+                department,
+                raw,
+                percentile,
+            });
     }
     for score in scores {
-        score.topical = by_handle.remove(&score.handle).unwrap_or_default();
+        let author = (
+            std::mem::take(&mut score.source),
+            std::mem::take(&mut score.handle),
+        );
+        score.topical = by_author.remove(&author).unwrap_or_default();
+        (score.source, score.handle) = author;
     }
 }
 

@@ -1,9 +1,9 @@
 //! PostgreSQL: every batch is one `INSERT … SELECT FROM UNNEST(…)` statement.
 
 use crate::influence::{
-    AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, InteractionEdge,
-    KEPT_PREVIOUS_GENERATIONS, NewGeneration, NewInteraction, RankCursor, attach_topical,
-    newest_per_author,
+    AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, INTERACTION_PAGE,
+    InteractionEdge, KEPT_PREVIOUS_GENERATIONS, NewGeneration, NewInteraction, RankCursor,
+    TopicalRow, attach_topical, newest_per_author,
 };
 use crate::{PgStore, StoreError};
 
@@ -21,6 +21,7 @@ impl PgStore {
         let mut mention_source = Vec::with_capacity(interactions.len());
         let mut mention_external_id = Vec::with_capacity(interactions.len());
         let mut created_at = Vec::with_capacity(interactions.len());
+        let mut weight = Vec::with_capacity(interactions.len());
         for interaction in interactions {
             kind.push(interaction.kind);
             source_handle.push(interaction.source_handle.as_str());
@@ -28,11 +29,13 @@ impl PgStore {
             mention_source.push(interaction.mention_source.as_str());
             mention_external_id.push(interaction.mention_external_id.as_str());
             created_at.push(interaction.created_at);
+            weight.push(interaction.weight);
         }
         let result = sqlx::query(
             "INSERT INTO interactions (kind, source_handle, target_handle, mention_source, \
-             mention_external_id, created_at) \
-             SELECT * FROM UNNEST($1::int4[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[]) \
+             mention_external_id, created_at, weight) \
+             SELECT * FROM UNNEST($1::int4[], $2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::int8[], $7::float8[]) \
              ON CONFLICT (kind, source_handle, target_handle, mention_source, mention_external_id) \
              DO NOTHING",
         )
@@ -42,6 +45,7 @@ impl PgStore {
         .bind(mention_source)
         .bind(mention_external_id)
         .bind(created_at)
+        .bind(weight)
         .execute(self.pool())
         .await
         .map_err(StoreError::query("record interactions"))?;
@@ -55,17 +59,22 @@ impl PgStore {
             .map_err(StoreError::query("count interactions"))
     }
 
-    pub(crate) async fn interactions_between(
+    pub(crate) async fn interaction_page(
         &self,
+        after: i64,
         from: Option<i64>,
         until: Option<i64>,
     ) -> Result<Vec<InteractionEdge>, StoreError> {
         sqlx::query_as(
-            "SELECT kind, source_handle, target_handle, created_at FROM interactions \
-             WHERE ($1::int8 IS NULL OR created_at >= $1) AND ($2::int8 IS NULL OR created_at < $2)",
+            "SELECT id, kind, mention_source AS source, source_handle, target_handle, weight, \
+             created_at FROM interactions WHERE id > $1 \
+             AND ($2::int8 IS NULL OR created_at >= $2) AND ($3::int8 IS NULL OR created_at < $3) \
+             ORDER BY id LIMIT $4",
         )
+        .bind(after)
         .bind(from)
         .bind(until)
+        .bind(INTERACTION_PAGE)
         .fetch_all(self.pool())
         .await
         .map_err(StoreError::query("read interactions"))
@@ -206,11 +215,12 @@ impl PgStore {
                 c.push(s);
             }
             sqlx::query(
-                "INSERT INTO influence_scores (generation, handle, score, reach_raw, \
+                "INSERT INTO influence_scores (generation, source, handle, score, reach_raw, \
                  reach_percentile, engagement_raw, engagement_percentile, authority_raw, \
                  authority_percentile, recency_raw, recency_percentile) \
-                 SELECT $1, * FROM UNNEST($2::text[], $3::float8[], $4::float8[], $5::float8[], \
-                 $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::float8[])",
+                 SELECT $1, * FROM UNNEST($12::text[], $2::text[], $3::float8[], $4::float8[], \
+                 $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], \
+                 $10::float8[], $11::float8[])",
             )
             .bind(generation)
             .bind(c.handle)
@@ -223,16 +233,19 @@ impl PgStore {
             .bind(c.authority_percentile)
             .bind(c.recency_raw)
             .bind(c.recency_percentile)
+            .bind(c.source)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query("write scores"))?;
 
+            let mut source = Vec::new();
             let mut handle = Vec::new();
             let mut department = Vec::new();
             let mut raw = Vec::new();
             let mut percentile = Vec::new();
             for s in chunk {
                 for t in &s.topical {
+                    source.push(s.source.as_str());
                     handle.push(s.handle.as_str());
                     department.push(t.department.as_str());
                     raw.push(t.raw);
@@ -243,10 +256,13 @@ impl PgStore {
                 continue;
             }
             sqlx::query(
-                "INSERT INTO influence_topical (generation, handle, department, raw, percentile) \
-                 SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::float8[], $5::float8[])",
+                "INSERT INTO influence_topical (generation, source, handle, department, raw, \
+                 percentile) \
+                 SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::float8[], \
+                 $6::float8[])",
             )
             .bind(generation)
+            .bind(source)
             .bind(handle)
             .bind(department)
             .bind(raw)
@@ -313,14 +329,17 @@ impl PgStore {
     pub(crate) async fn author_score(
         &self,
         generation: i64,
+        source: &str,
         handle: &str,
     ) -> Result<Option<AuthorScore>, StoreError> {
         let score: Option<AuthorScore> = sqlx::query_as(
-            "SELECT handle, score, reach_raw, reach_percentile, engagement_raw, \
+            "SELECT source, handle, score, reach_raw, reach_percentile, engagement_raw, \
              engagement_percentile, authority_raw, authority_percentile, recency_raw, \
-             recency_percentile FROM influence_scores WHERE generation = $1 AND handle = $2",
+             recency_percentile FROM influence_scores \
+             WHERE generation = $1 AND source = $2 AND handle = $3",
         )
         .bind(generation)
+        .bind(source)
         .bind(handle)
         .fetch_optional(self.pool())
         .await
@@ -337,28 +356,32 @@ impl PgStore {
         after: Option<&RankCursor>,
         limit: u32,
     ) -> Result<Vec<AuthorScore>, StoreError> {
-        // Both rankings bind generation, cursor and limit as $1 to $4; the department is $5.
+        // Both rankings bind generation, cursor and limit as $1 to $5; the department is $6.
         let sql = match department {
             None => {
-                "SELECT handle, score, reach_raw, reach_percentile, engagement_raw, \
+                "SELECT source, handle, score, reach_raw, reach_percentile, engagement_raw, \
                  engagement_percentile, authority_raw, authority_percentile, recency_raw, \
                  recency_percentile FROM influence_scores WHERE generation = $1 \
-                 AND ($2::float8 IS NULL OR score < $2 OR (score = $2 AND handle > $3)) \
-                 ORDER BY score DESC, handle LIMIT $4"
+                 AND ($2::float8 IS NULL OR score < $2 \
+                 OR (score = $2 AND (source, handle) > ($3::text, $4::text))) \
+                 ORDER BY score DESC, source, handle LIMIT $5"
             }
             Some(_) => {
-                "SELECT s.handle, s.score, s.reach_raw, s.reach_percentile, s.engagement_raw, \
-                 s.engagement_percentile, s.authority_raw, s.authority_percentile, s.recency_raw, \
-                 s.recency_percentile FROM influence_topical t JOIN influence_scores s \
-                 ON s.generation = t.generation AND s.handle = t.handle \
-                 WHERE t.generation = $1 AND t.department = $5 \
-                 AND ($2::float8 IS NULL OR t.raw < $2 OR (t.raw = $2 AND t.handle > $3)) \
-                 ORDER BY t.raw DESC, t.handle LIMIT $4"
+                "SELECT s.source, s.handle, s.score, s.reach_raw, s.reach_percentile, \
+                 s.engagement_raw, s.engagement_percentile, s.authority_raw, \
+                 s.authority_percentile, s.recency_raw, s.recency_percentile \
+                 FROM influence_topical t JOIN influence_scores s \
+                 ON s.generation = t.generation AND s.source = t.source AND s.handle = t.handle \
+                 WHERE t.generation = $1 AND t.department = $6 \
+                 AND ($2::float8 IS NULL OR t.raw < $2 \
+                 OR (t.raw = $2 AND (t.source, t.handle) > ($3::text, $4::text))) \
+                 ORDER BY t.raw DESC, t.source, t.handle LIMIT $5"
             }
         };
         let query = sqlx::query_as(sql)
             .bind(generation)
             .bind(after.map(|c| c.value))
+            .bind(after.map(|c| c.source.as_str()))
             .bind(after.map(|c| c.handle.as_str()))
             .bind(i64::from(limit));
         let query = match department {
@@ -378,8 +401,8 @@ impl PgStore {
             return Ok(());
         }
         let handles: Vec<&str> = scores.iter().map(|s| s.handle.as_str()).collect();
-        let rows: Vec<(String, String, f64, f64)> = sqlx::query_as(
-            "SELECT handle, department, raw, percentile FROM influence_topical \
+        let rows: Vec<TopicalRow> = sqlx::query_as(
+            "SELECT source, handle, department, raw, percentile FROM influence_topical \
              WHERE generation = $1 AND handle = ANY($2) ORDER BY department",
         )
         .bind(generation)
@@ -395,6 +418,7 @@ impl PgStore {
 /// A chunk of scores as one array per column, the shape `UNNEST` takes.
 #[derive(Debug, Default)]
 struct ScoreColumns<'a> {
+    source: Vec<&'a str>,
     handle: Vec<&'a str>,
     score: Vec<f64>,
     reach_raw: Vec<f64>,
@@ -409,6 +433,7 @@ struct ScoreColumns<'a> {
 
 impl<'a> ScoreColumns<'a> {
     fn push(&mut self, s: &'a AuthorScore) {
+        self.source.push(&s.source);
         self.handle.push(&s.handle);
         self.score.push(s.score);
         self.reach_raw.push(s.reach_raw);

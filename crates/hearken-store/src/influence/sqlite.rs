@@ -1,9 +1,9 @@
 //! SQLite: every batch is one transaction of prepared single-row statements.
 
 use crate::influence::{
-    AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, InteractionEdge,
-    KEPT_PREVIOUS_GENERATIONS, NewGeneration, NewInteraction, RankCursor, attach_topical,
-    newest_per_author,
+    AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, INTERACTION_PAGE,
+    InteractionEdge, KEPT_PREVIOUS_GENERATIONS, NewGeneration, NewInteraction, RankCursor,
+    TopicalRow, attach_topical, newest_per_author,
 };
 use crate::{SqliteStore, StoreError};
 
@@ -21,7 +21,7 @@ impl SqliteStore {
         for interaction in interactions {
             let result = sqlx::query(
                 "INSERT INTO interactions (kind, source_handle, target_handle, mention_source, \
-                 mention_external_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 mention_external_id, created_at, weight) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                  ON CONFLICT (kind, source_handle, target_handle, mention_source, mention_external_id) \
                  DO NOTHING",
             )
@@ -31,6 +31,7 @@ impl SqliteStore {
             .bind(&interaction.mention_source)
             .bind(&interaction.mention_external_id)
             .bind(interaction.created_at)
+            .bind(interaction.weight)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query("record an interaction"))?;
@@ -49,17 +50,22 @@ impl SqliteStore {
             .map_err(StoreError::query("count interactions"))
     }
 
-    pub(crate) async fn interactions_between(
+    pub(crate) async fn interaction_page(
         &self,
+        after: i64,
         from: Option<i64>,
         until: Option<i64>,
     ) -> Result<Vec<InteractionEdge>, StoreError> {
         sqlx::query_as(
-            "SELECT kind, source_handle, target_handle, created_at FROM interactions \
-             WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 IS NULL OR created_at < ?2)",
+            "SELECT id, kind, mention_source AS source, source_handle, target_handle, weight, \
+             created_at FROM interactions WHERE id > ?1 \
+             AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) \
+             ORDER BY id LIMIT ?4",
         )
+        .bind(after)
         .bind(from)
         .bind(until)
+        .bind(INTERACTION_PAGE)
         .fetch_all(self.pool())
         .await
         .map_err(StoreError::query("read interactions"))
@@ -171,12 +177,13 @@ impl SqliteStore {
         .map_err(StoreError::query("number a score generation"))?;
         for s in new.scores {
             sqlx::query(
-                "INSERT INTO influence_scores (generation, handle, score, reach_raw, \
+                "INSERT INTO influence_scores (generation, source, handle, score, reach_raw, \
                  reach_percentile, engagement_raw, engagement_percentile, authority_raw, \
                  authority_percentile, recency_raw, recency_percentile) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .bind(generation)
+            .bind(&s.source)
             .bind(&s.handle)
             .bind(s.score)
             .bind(s.reach_raw)
@@ -192,10 +199,11 @@ impl SqliteStore {
             .map_err(StoreError::query("write a score"))?;
             for t in &s.topical {
                 sqlx::query(
-                    "INSERT INTO influence_topical (generation, handle, department, raw, percentile) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO influence_topical (generation, source, handle, department, raw, \
+                     percentile) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .bind(generation)
+                .bind(&s.source)
                 .bind(&s.handle)
                 .bind(&t.department)
                 .bind(t.raw)
@@ -263,14 +271,17 @@ impl SqliteStore {
     pub(crate) async fn author_score(
         &self,
         generation: i64,
+        source: &str,
         handle: &str,
     ) -> Result<Option<AuthorScore>, StoreError> {
         let score: Option<AuthorScore> = sqlx::query_as(
-            "SELECT handle, score, reach_raw, reach_percentile, engagement_raw, \
+            "SELECT source, handle, score, reach_raw, reach_percentile, engagement_raw, \
              engagement_percentile, authority_raw, authority_percentile, recency_raw, \
-             recency_percentile FROM influence_scores WHERE generation = ?1 AND handle = ?2",
+             recency_percentile FROM influence_scores \
+             WHERE generation = ?1 AND source = ?2 AND handle = ?3",
         )
         .bind(generation)
+        .bind(source)
         .bind(handle)
         .fetch_optional(self.pool())
         .await
@@ -287,28 +298,31 @@ impl SqliteStore {
         after: Option<&RankCursor>,
         limit: u32,
     ) -> Result<Vec<AuthorScore>, StoreError> {
-        // Both rankings bind generation, cursor and limit as ?1 to ?4; the department is ?5.
+        // Both rankings bind generation, cursor and limit as ?1 to ?5; the department is ?6.
         let sql = match department {
             None => {
-                "SELECT handle, score, reach_raw, reach_percentile, engagement_raw, \
+                "SELECT source, handle, score, reach_raw, reach_percentile, engagement_raw, \
                  engagement_percentile, authority_raw, authority_percentile, recency_raw, \
                  recency_percentile FROM influence_scores WHERE generation = ?1 \
-                 AND (?2 IS NULL OR score < ?2 OR (score = ?2 AND handle > ?3)) \
-                 ORDER BY score DESC, handle LIMIT ?4"
+                 AND (?2 IS NULL OR score < ?2 OR (score = ?2 AND (source, handle) > (?3, ?4))) \
+                 ORDER BY score DESC, source, handle LIMIT ?5"
             }
             Some(_) => {
-                "SELECT s.handle, s.score, s.reach_raw, s.reach_percentile, s.engagement_raw, \
-                 s.engagement_percentile, s.authority_raw, s.authority_percentile, s.recency_raw, \
-                 s.recency_percentile FROM influence_topical t JOIN influence_scores s \
-                 ON s.generation = t.generation AND s.handle = t.handle \
-                 WHERE t.generation = ?1 AND t.department = ?5 \
-                 AND (?2 IS NULL OR t.raw < ?2 OR (t.raw = ?2 AND t.handle > ?3)) \
-                 ORDER BY t.raw DESC, t.handle LIMIT ?4"
+                "SELECT s.source, s.handle, s.score, s.reach_raw, s.reach_percentile, \
+                 s.engagement_raw, s.engagement_percentile, s.authority_raw, \
+                 s.authority_percentile, s.recency_raw, s.recency_percentile \
+                 FROM influence_topical t JOIN influence_scores s \
+                 ON s.generation = t.generation AND s.source = t.source AND s.handle = t.handle \
+                 WHERE t.generation = ?1 AND t.department = ?6 \
+                 AND (?2 IS NULL OR t.raw < ?2 \
+                 OR (t.raw = ?2 AND (t.source, t.handle) > (?3, ?4))) \
+                 ORDER BY t.raw DESC, t.source, t.handle LIMIT ?5"
             }
         };
         let query = sqlx::query_as(sql)
             .bind(generation)
             .bind(after.map(|c| c.value))
+            .bind(after.map(|c| c.source.as_str()))
             .bind(after.map(|c| c.handle.as_str()))
             .bind(i64::from(limit));
         let query = match department {
@@ -329,8 +343,8 @@ impl SqliteStore {
         }
         let handles: Vec<&str> = scores.iter().map(|s| s.handle.as_str()).collect();
         let handles = json_string_array(&handles);
-        let rows: Vec<(String, String, f64, f64)> = sqlx::query_as(
-            "SELECT handle, department, raw, percentile FROM influence_topical \
+        let rows: Vec<TopicalRow> = sqlx::query_as(
+            "SELECT source, handle, department, raw, percentile FROM influence_topical \
              WHERE generation = ?1 AND handle IN (SELECT value FROM json_each(?2)) \
              ORDER BY department",
         )

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use hearken_store::Store;
 use hearken_store::influence::{
-    AuthorDepartment, AuthorProfile, AuthorScore, NewGeneration, NewInteraction, RankCursor,
-    TopicalScore,
+    AuthorDepartment, AuthorProfile, AuthorScore, InteractionEdge, NewGeneration, NewInteraction,
+    RankCursor, TopicalScore,
 };
 
 async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
@@ -22,7 +22,19 @@ fn interaction(kind: i32, from: &str, to: &str, external_id: &str, at: i64) -> N
         mention_source: "twitter".into(),
         mention_external_id: external_id.into(),
         created_at: at,
+        weight: None,
     }
+}
+
+/// Reads every interaction in `[from, until)` through the pages of `scan_interactions`.
+async fn scan(store: &Store, from: Option<i64>, until: Option<i64>) -> Vec<InteractionEdge> {
+    let mut all = Vec::new();
+    let count =
+        within(store.scan_interactions(from, until, &mut |page| all.extend_from_slice(page)))
+            .await
+            .unwrap();
+    assert_eq!(count, all.len() as i64);
+    all
 }
 
 fn author(handle: &str, followers: i64, observed_at: i64) -> AuthorProfile {
@@ -41,6 +53,7 @@ fn author(handle: &str, followers: i64, observed_at: i64) -> AuthorProfile {
 
 fn score(handle: &str, composite: f64, topical: &[(&str, f64)]) -> AuthorScore {
     AuthorScore {
+        source: "twitter".into(),
         handle: handle.into(),
         score: composite,
         reach_raw: 1.0,
@@ -79,28 +92,44 @@ pub(crate) async fn run(store: &Store) {
 }
 
 async fn interactions_count_once(store: &Store) {
+    let mut weighted = interaction(3, "c", "b", "m2", 30);
+    weighted.weight = Some(2.5);
     let batch = [
         interaction(1, "a", "b", "m1", 10),
         interaction(2, "a", "b", "m1", 10),
         interaction(1, "a", "b", "m1", 10),
-        interaction(3, "c", "b", "m2", 30),
+        weighted.clone(),
     ];
     assert_eq!(within(store.record_interactions(&batch)).await.unwrap(), 3);
     assert_eq!(within(store.record_interactions(&batch)).await.unwrap(), 0);
+    weighted.weight = Some(7.0);
+    assert_eq!(
+        within(store.record_interactions(&[weighted]))
+            .await
+            .unwrap(),
+        0,
+        "another weight does not make another interaction"
+    );
     assert_eq!(within(store.count_interactions()).await.unwrap(), 3);
-    let all = within(store.interactions_between(None, None))
-        .await
-        .unwrap();
+    let all = scan(store, None, None).await;
     assert_eq!(all.len(), 3);
-    let late = within(store.interactions_between(Some(20), None))
-        .await
-        .unwrap();
+    assert!(
+        all.windows(2).all(|w| w[0].id < w[1].id),
+        "in recording order"
+    );
+    assert!(all.iter().all(|i| i.source == "twitter"));
+    let late = scan(store, Some(20), None).await;
     assert_eq!(late.len(), 1);
-    assert_eq!((late[0].source_handle.as_str(), late[0].kind), ("c", 3));
-    let early = within(store.interactions_between(None, Some(30)))
-        .await
-        .unwrap();
+    assert_eq!(
+        (late[0].source_handle.as_str(), late[0].kind, late[0].weight),
+        ("c", 3, Some(2.5))
+    );
+    let early = scan(store, None, Some(30)).await;
     assert_eq!(early.len(), 2, "until is exclusive");
+    assert!(
+        early.iter().all(|i| i.weight.is_none()),
+        "the kind's default"
+    );
 }
 
 async fn newer_author_observations_win(store: &Store) {
@@ -170,19 +199,19 @@ async fn generations_swap_whole_and_rank(store: &Store) {
         Some(g2.clone())
     );
 
-    let bob = within(store.author_score(g2.generation, "bob"))
+    let bob = within(store.author_score(g2.generation, "twitter", "bob"))
         .await
         .unwrap()
         .expect("bob is scored");
     assert_eq!(bob, second[1]);
     assert_eq!(
-        within(store.author_score(g2.generation, "nobody"))
+        within(store.author_score(g2.generation, "twitter", "nobody"))
             .await
             .unwrap(),
         None
     );
     // The previous generation stays readable for pagers.
-    let old_ann = within(store.author_score(g1.generation, "ann"))
+    let old_ann = within(store.author_score(g1.generation, "twitter", "ann"))
         .await
         .unwrap()
         .expect("previous generation kept");
@@ -197,10 +226,11 @@ async fn generations_swap_whole_and_rank(store: &Store) {
     assert_eq!(
         handles(page.clone()),
         ["bob", "ann"],
-        "ties broken by handle"
+        "ties broken by source and handle"
     );
     let cursor = RankCursor {
         value: page[1].score,
+        source: page[1].source.clone(),
         handle: page[1].handle.clone(),
     };
     let rest = within(store.top_scores(g2.generation, None, Some(&cursor), 10))
@@ -215,6 +245,7 @@ async fn generations_swap_whole_and_rank(store: &Store) {
     assert_eq!(billing[2].topical.len(), 2, "every department attached");
     let cursor = RankCursor {
         value: 0.2,
+        source: "twitter".into(),
         handle: "ann".into(),
     };
     let after = within(store.top_scores(g2.generation, Some("billing"), Some(&cursor), 10))
@@ -222,20 +253,37 @@ async fn generations_swap_whole_and_rank(store: &Store) {
         .unwrap();
     assert_eq!(handles(after), ["bob"]);
 
-    // A third generation drops the first.
-    let g3 = within(store.save_generation(&save(&first))).await.unwrap();
-    assert_eq!(within(store.generation(g1.generation)).await.unwrap(), None);
+    // The same handle on another platform is another author.
+    let mut elsewhere = score("ann", 90.0, &[("billing", 0.3)]);
+    elsewhere.source = "mastodon".into();
+    let both = [score("ann", 10.0, &[("billing", 0.1)]), elsewhere.clone()];
+    let g3 = within(store.save_generation(&save(&both))).await.unwrap();
+    let on = |source: &'static str| store.author_score(g3.generation, source, "ann");
+    assert_eq!(within(on("mastodon")).await.unwrap(), Some(elsewhere));
+    assert_eq!(within(on("twitter")).await.unwrap(), Some(both[0].clone()));
+    let ranked = within(store.top_scores(g3.generation, Some("billing"), None, 10))
+        .await
+        .unwrap();
+    let ranked: Vec<(&str, f64)> = ranked
+        .iter()
+        .map(|s| (s.source.as_str(), s.topical[0].raw))
+        .collect();
+    assert_eq!(ranked, [("mastodon", 0.3), ("twitter", 0.1)]);
+
+    // A further generation drops the oldest but one.
+    let g4 = within(store.save_generation(&save(&first))).await.unwrap();
+    assert_eq!(within(store.generation(g2.generation)).await.unwrap(), None);
     assert!(
-        within(store.generation(g2.generation))
+        within(store.generation(g3.generation))
             .await
             .unwrap()
             .is_some()
     );
     assert_eq!(
-        within(store.author_score(g1.generation, "ann"))
+        within(store.author_score(g2.generation, "twitter", "ann"))
             .await
             .unwrap(),
         None
     );
-    assert_eq!(within(store.current_generation()).await.unwrap(), Some(g3));
+    assert_eq!(within(store.current_generation()).await.unwrap(), Some(g4));
 }
