@@ -341,8 +341,8 @@ impl Store {
     }
 
     /// The authors of the current influence generation who spoke in `[from, until)` (about
-    /// `department` when given), ranked by composite score, or by topical authority within
-    /// the department, with what they said, and the generation they come from; `None` before
+    /// `department` when given), ranked by composite score, or within the department by
+    /// topical authority and then composite score, with what they said, and the generation they come from; `None` before
     /// the first recompute.
     pub async fn top_voices(
         &self,

@@ -370,14 +370,16 @@ pub(crate) fn top_voices(
     sql.push(" GROUP BY LOWER(m.author_handle)) a ON a.handle = s.handle");
     match department {
         Some(department) => {
+            // Topical authority first; authors without any (or every author, while no
+            // department counts are recorded) follow by composite score.
             sql.push(
-                " JOIN influence_topical t ON t.generation = s.generation \
+                " LEFT JOIN influence_topical t ON t.generation = s.generation \
                  AND t.handle = s.handle AND t.department = ",
             )
             .text(department)
             .push(" WHERE s.generation = ")
             .int(generation)
-            .push(" ORDER BY t.raw DESC, s.handle");
+            .push(" ORDER BY COALESCE(t.raw, -1.0) DESC, s.score DESC, s.handle");
         }
         None => {
             sql.push(" WHERE s.generation = ")

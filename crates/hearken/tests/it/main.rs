@@ -10,4 +10,5 @@ mod influence;
 mod ingest;
 mod protocol;
 mod rank;
+mod report;
 mod topics;
