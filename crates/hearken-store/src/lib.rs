@@ -11,6 +11,7 @@ mod flat;
 pub mod influence;
 mod model;
 mod postgres;
+pub mod report;
 mod sqlite;
 
 pub use error::StoreError;

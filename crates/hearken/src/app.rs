@@ -16,6 +16,8 @@ use hearken_proto::v1::classify_service_server::ClassifyServiceServer;
 use hearken_proto::v1::influence_service_client::InfluenceServiceClient;
 use hearken_proto::v1::influence_service_server::InfluenceServiceServer;
 use hearken_proto::v1::ingest_service_server::IngestServiceServer;
+use hearken_proto::v1::report_service_server::ReportServiceServer;
+use hearken_report::{ReportConfig, ReportGrpc, Reports};
 use hearken_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -44,6 +46,7 @@ pub struct App {
     ingest: Option<Ingest>,
     classify: Option<Arc<ClassifyState>>,
     influence: Option<Arc<InfluenceState>>,
+    reports: Option<Reports>,
     /// Where the enrich worker calls classify and influence, when this server runs one.
     enrich_peers: Option<PeerUrls>,
 }
@@ -80,6 +83,10 @@ impl App {
             )),
             _ => None,
         };
+        let reports = match (&store, config.role.runs_report()) {
+            (Some(store), true) => Some(Reports::new(store.clone(), ReportConfig::default())),
+            _ => None,
+        };
         let classify = match config.role.runs_classify() {
             true => {
                 let model = crate::classify::load_model(config.classify.model.as_deref())?;
@@ -109,6 +116,7 @@ impl App {
             ingest,
             classify,
             influence,
+            reports,
             enrich_peers,
         })
     }
@@ -134,6 +142,7 @@ impl App {
             ingest,
             classify,
             influence,
+            reports,
             enrich_peers,
         } = self;
         let addr = listener.local_addr()?;
@@ -194,6 +203,23 @@ impl App {
             }
             None => None,
         };
+        let report_service = match reports {
+            Some(reports) => {
+                health
+                    .set_serving::<ReportServiceServer<ReportGrpc>>()
+                    .await;
+                let evaluator = hearken_report::alerts::AlertEvaluator::new(
+                    reports.store().clone(),
+                    config.report.evaluator(),
+                );
+                background.spawn(evaluator.run(serving.clone()));
+                Some(
+                    hearken_report::grpc_service(reports)
+                        .max_decoding_message_size(config.grpc.max_message_bytes),
+                )
+            }
+            None => None,
+        };
         health.set_service_status("", ServingStatus::Serving).await;
         let serving_flag = Serving::default();
         serving_flag.set(true);
@@ -219,6 +245,7 @@ impl App {
             .add_optional_service(ingest_service)
             .add_optional_service(classify_service)
             .add_optional_service(influence_service)
+            .add_optional_service(report_service)
             .serve_with_incoming_shutdown(incoming, serving.clone().cancelled_owned());
         let mut server = tokio::spawn(server);
         let backend = store.as_ref().map_or("none", Store::backend);

@@ -18,6 +18,8 @@ pub enum Role {
     Classify,
     /// Authors, the interaction graph and influence scores, recomputed in the background.
     Influence,
+    /// The read side: volumes, inboxes, voices, spikes, exports, and the alert evaluator.
+    Report,
 }
 
 impl Role {
@@ -31,6 +33,10 @@ impl Role {
 
     pub fn runs_influence(self) -> bool {
         matches!(self, Role::All | Role::Influence)
+    }
+
+    pub fn runs_report(self) -> bool {
+        matches!(self, Role::All | Role::Report)
     }
 
     /// Only roles that keep state need the database.
@@ -55,6 +61,8 @@ pub struct ServeConfig {
     pub classify: ClassifyConfig,
     #[command(flatten)]
     pub enrich: EnrichArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 impl ServeConfig {
@@ -84,6 +92,12 @@ impl ServeConfig {
                 enrich_max_attempts: 8,
                 enrich_lease_secs: 60,
                 enrich: true,
+            },
+            report: ReportArgs {
+                alert_interval_secs: 60,
+                webhook_timeout_secs: 10,
+                webhook_retries: 3,
+                webhook_backoff_ms: 1_000,
             },
         }
     }
@@ -206,6 +220,34 @@ impl EnrichArgs {
             max_attempts: self.enrich_max_attempts.max(1),
             lease: Duration::from_secs(self.enrich_lease_secs.max(1)),
             ..EnrichConfig::default()
+        }
+    }
+}
+
+/// The report role's alert evaluator and its webhook deliveries.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// How often every alert rule is evaluated, in seconds.
+    #[arg(long, env = "HEARKEN_ALERT_INTERVAL_SECS", default_value_t = 60)]
+    pub alert_interval_secs: u64,
+    /// The longest one webhook call may take, in seconds.
+    #[arg(long, env = "HEARKEN_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+    /// Retries of a failed webhook delivery.
+    #[arg(long, env = "HEARKEN_WEBHOOK_RETRIES", default_value_t = 3)]
+    pub webhook_retries: u32,
+    /// The wait before the first retry, in milliseconds; doubled before each next one.
+    #[arg(long, env = "HEARKEN_WEBHOOK_BACKOFF_MS", default_value_t = 1_000)]
+    pub webhook_backoff_ms: u64,
+}
+
+impl ReportArgs {
+    pub fn evaluator(&self) -> hearken_report::alerts::EvaluatorConfig {
+        hearken_report::alerts::EvaluatorConfig {
+            interval: Duration::from_secs(self.alert_interval_secs.max(1)),
+            request_timeout: Duration::from_secs(self.webhook_timeout_secs.max(1)),
+            retries: self.webhook_retries,
+            backoff: Duration::from_millis(self.webhook_backoff_ms),
         }
     }
 }

@@ -7,6 +7,7 @@ mod contract;
 mod enrich;
 mod influence;
 mod migrations;
+mod report;
 
 use hearken_store::Store;
 
@@ -79,6 +80,8 @@ async fn sqlite_contract() {
     influence::run(&store).await;
     let (store, _dir) = sqlite().await;
     enrich::run(&store).await;
+    let (store, _dir) = sqlite().await;
+    report::run(&store).await;
 }
 
 #[tokio::test]
@@ -89,5 +92,8 @@ async fn postgres_contract() {
     }
     if let Some(store) = postgres().await {
         enrich::run(&store).await;
+    }
+    if let Some(store) = postgres().await {
+        report::run(&store).await;
     }
 }

@@ -4,71 +4,14 @@
 use std::time::Duration;
 
 use hearken::app::App;
-use hearken::config::ServeConfig;
-use hearken_formats::Format;
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::influence_service_client::InfluenceServiceClient;
 use hearken_store::Store;
 use tonic_types::StatusExt;
 
-use crate::helpers::{TempDir, TestApp, config, postgres_url, shared_data, within};
-
-/// The first `count` airline tweets that the ingest service accepts.
-fn airline_tweets(count: usize) -> Vec<pb::Mention> {
-    let path = shared_data("twitter-us-airline-sentiment/Tweets.csv");
-    let bytes = std::fs::read(&path).unwrap();
-    let parsed = hearken_formats::parse(&bytes, Format::Csv, None).unwrap();
-    let mut seen = std::collections::HashSet::new();
-    parsed
-        .records
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|m| {
-            let handle = &m.author.as_ref().unwrap().handle;
-            !handle.contains(' ') && seen.insert(m.external_id.clone())
-        })
-        .take(count)
-        .collect()
-}
-
-async fn ingest(app: &mut TestApp, mentions: Vec<pb::Mention>) -> i64 {
-    let mut accepted = 0;
-    for chunk in mentions.chunks(500) {
-        let response = within(app.ingest.ingest_batch(pb::IngestBatchRequest {
-            mentions: chunk.to_vec(),
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .summary
-        .unwrap();
-        assert!(response.errors.is_empty(), "{:?}", response.errors);
-        accepted += response.accepted_count;
-    }
-    accepted
-}
-
-/// Waits until nothing is pending; the worker must get there on its own.
-async fn drained(store: &Store) -> hearken_store::enrich::QueueStats {
-    tokio::time::timeout(Duration::from_secs(120), async {
-        loop {
-            let stats = store.queue_stats().await.unwrap();
-            if stats.pending == 0 {
-                return stats;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("enrichment did not drain the queue in 2 minutes")
-}
-
-fn enriching(database_url: &str) -> ServeConfig {
-    let mut config = config(database_url);
-    config.enrich.enrich = true;
-    config.enrich.enrich_batch = 100;
-    config
-}
+use crate::helpers::{
+    TempDir, TestApp, airline_tweets, drained, enriching, ingest, postgres_url, within,
+};
 
 async fn enriches_real_tweets(database_url: &str) {
     let mut app = TestApp::spawn(enriching(database_url)).await;

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use hearken::App;
 use hearken::config::{LimitsConfig, ServeConfig};
+use hearken_formats::Format;
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::ingest_service_client::IngestServiceClient;
+use hearken_store::Store;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
@@ -171,4 +173,61 @@ pub(crate) fn mention(external_id: &str, text: &str) -> pb::Mention {
         }),
         ..Default::default()
     }
+}
+
+/// The first `count` airline tweets that the ingest service accepts.
+pub(crate) fn airline_tweets(count: usize) -> Vec<pb::Mention> {
+    let path = shared_data("twitter-us-airline-sentiment/Tweets.csv");
+    let bytes = std::fs::read(&path).unwrap();
+    let parsed = hearken_formats::parse(&bytes, Format::Csv, None).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    parsed
+        .records
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|m| {
+            let handle = &m.author.as_ref().unwrap().handle;
+            !handle.contains(' ') && seen.insert(m.external_id.clone())
+        })
+        .take(count)
+        .collect()
+}
+
+pub(crate) async fn ingest(app: &mut TestApp, mentions: Vec<pb::Mention>) -> i64 {
+    let mut accepted = 0;
+    for chunk in mentions.chunks(500) {
+        let response = within(app.ingest.ingest_batch(pb::IngestBatchRequest {
+            mentions: chunk.to_vec(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .summary
+        .unwrap();
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        accepted += response.accepted_count;
+    }
+    accepted
+}
+
+/// Waits until nothing is pending; the worker must get there on its own.
+pub(crate) async fn drained(store: &Store) -> hearken_store::enrich::QueueStats {
+    tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let stats = store.queue_stats().await.unwrap();
+            if stats.pending == 0 {
+                return stats;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("enrichment did not drain the queue in 2 minutes")
+}
+
+pub(crate) fn enriching(database_url: &str) -> ServeConfig {
+    let mut config = config(database_url);
+    config.enrich.enrich = true;
+    config.enrich.enrich_batch = 100;
+    config
 }

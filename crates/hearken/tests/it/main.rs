@@ -12,4 +12,5 @@ mod influence;
 mod ingest;
 mod protocol;
 mod rank;
+mod report;
 mod topics;

@@ -1,0 +1,457 @@
+//! The read side: volumes, share of voice, reach, the conversation map, top voices, inboxes,
+//! exports, alert rules and their deliveries.
+//!
+//! Volumes and breakdowns are answered from the hourly `rollups` whenever the filter fits them
+//! (see [`Plan`]); anything else falls back to one `GROUP BY` over enriched mentions joined with
+//! their departments and topics. Both dialects run the same SQL text: `$N` placeholders are
+//! understood by SQLite too, and every construct used is common to both.
+
+mod alerts;
+mod inbox;
+mod sql;
+
+use std::collections::BTreeMap;
+
+pub use alerts::{AlertDelivery, AlertRuleRecord, NewDelivery};
+pub use inbox::{
+    InboxCursor, InboxEventRecord, InboxItemRecord, InboxQuery, InboxUpdate, status_name,
+};
+
+use crate::enrich::Dimension;
+use crate::influence::GenerationInfo;
+use crate::{Store, StoreError, StoredMention};
+use sql::Sql;
+
+/// Runs `$body` with `$pool` bound to the store's pool: the same SQL text serves both dialects,
+/// and the body is compiled once per backend so that every bind is typed for its database.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::Store::Postgres(store) => {
+                let $pool = store.pool();
+                $body
+            }
+            $crate::Store::Sqlite(store) => {
+                let $pool = store.pool();
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_pool;
+
+const HOUR: i64 = 3_600_000_000;
+const DAY: i64 = 24 * HOUR;
+/// 1970-01-01 was a Thursday; weeks start on Monday, four days later.
+const MONDAY_OFFSET: i64 = 4 * DAY;
+
+/// How wide the buckets of a series are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketWidth {
+    Hour,
+    Day,
+    /// Monday 00:00 UTC to the next.
+    Week,
+}
+
+impl BucketWidth {
+    /// The width in microseconds.
+    pub fn micros(self) -> i64 {
+        match self {
+            BucketWidth::Hour => HOUR,
+            BucketWidth::Day => DAY,
+            BucketWidth::Week => 7 * DAY,
+        }
+    }
+
+    fn offset(self) -> i64 {
+        match self {
+            BucketWidth::Week => MONDAY_OFFSET,
+            BucketWidth::Hour | BucketWidth::Day => 0,
+        }
+    }
+
+    /// The start of the bucket `when` (microseconds) falls in.
+    pub fn start_of(self, when: i64) -> i64 {
+        let (width, offset) = (self.micros(), self.offset());
+        (when - offset).div_euclid(width) * width + offset
+    }
+}
+
+/// Which enriched mentions a report covers. Every field narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportFilter {
+    /// Microseconds since the epoch, inclusive.
+    pub from: Option<i64>,
+    /// Microseconds since the epoch, exclusive.
+    pub until: Option<i64>,
+    /// A mention passes when, for every dimension here, it has one of the values.
+    pub dimensions: BTreeMap<Dimension, Vec<String>>,
+}
+
+impl ReportFilter {
+    /// Adds a restriction; values of a dimension already restricted are intersected.
+    pub fn restrict(&mut self, dimension: Dimension, values: Vec<String>) {
+        match self.dimensions.get_mut(&dimension) {
+            Some(existing) => existing.retain(|value| values.contains(value)),
+            None => {
+                self.dimensions.insert(dimension, values);
+            }
+        }
+    }
+}
+
+/// A count of mentions and what they felt, for one key and bucket.
+#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow)]
+pub struct AggregateRow {
+    /// The value of the grouping dimension; empty when not grouped.
+    pub key: String,
+    /// Microseconds; 0 when not bucketed.
+    pub bucket_start: i64,
+    pub mention_count: i64,
+    pub sentiment_sum: f64,
+    pub positive_count: i64,
+    pub neutral_count: i64,
+    pub negative_count: i64,
+}
+
+/// What to count: which mentions, bucketed how, grouped by what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregateQuery {
+    pub filter: ReportFilter,
+    /// `None` sums the whole range into one bucket.
+    pub bucket: Option<BucketWidth>,
+    /// [`Dimension::Total`] gives one series with an empty key.
+    pub group_by: Dimension,
+}
+
+/// Where an aggregate is answered from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// The rollups of one department partition (`""` for all), one dimension, optionally
+    /// restricted to some of its values, summed over the values when `keyed` is false.
+    Rollups {
+        department: String,
+        dimension: Dimension,
+        values: Option<Vec<String>>,
+        keyed: bool,
+    },
+    /// A `GROUP BY` over enriched mentions, for filters the rollups cannot answer: values of
+    /// two dimensions at once (say topic and country), or several values of a dimension a
+    /// mention can have several of (departments, topics) without grouping by it, which the
+    /// rollups would count twice.
+    Mentions,
+}
+
+impl AggregateQuery {
+    /// Chooses the rollups when they hold the answer exactly.
+    ///
+    /// The rollups count each mention under every value it has, within the all-departments
+    /// partition and within each department it concerns. So they answer: an optional single
+    /// department (its partition), plus at most one other restricted dimension, which must be
+    /// the grouping dimension, or be single-valued per mention, or be restricted to one value.
+    pub fn plan(&self) -> Plan {
+        let mut others = self.filter.dimensions.clone();
+        let mut department = String::new();
+        if self.group_by != Dimension::Department
+            && let Some(values) = others.get(&Dimension::Department)
+            && values.len() == 1
+        {
+            department = values[0].clone();
+            others.remove(&Dimension::Department);
+        }
+        let mut others = others.into_iter();
+        match (others.next(), others.next()) {
+            (None, _) => Plan::Rollups {
+                department,
+                dimension: self.group_by,
+                values: None,
+                keyed: self.group_by != Dimension::Total,
+            },
+            (Some((dimension, values)), None) => {
+                let fits = dimension == self.group_by
+                    || (self.group_by == Dimension::Total
+                        && (values.len() == 1 || !multi_valued(dimension)));
+                match fits {
+                    true => Plan::Rollups {
+                        department,
+                        dimension,
+                        values: Some(values),
+                        keyed: self.group_by != Dimension::Total,
+                    },
+                    false => Plan::Mentions,
+                }
+            }
+            (Some(_), Some(_)) => Plan::Mentions,
+        }
+    }
+}
+
+/// Dimensions a mention can take several values of.
+fn multi_valued(dimension: Dimension) -> bool {
+    matches!(dimension, Dimension::Department | Dimension::Topic)
+}
+
+/// Reach: how many distinct authors spoke, how many followers they have between them, and the
+/// engagement their mentions drew.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReachTotals {
+    pub unique_authors: i64,
+    /// Each author counted once, with the most followers seen in the window.
+    pub potential_impressions: i64,
+    pub likes: i64,
+    pub reposts: i64,
+    pub replies: i64,
+    pub quotes: i64,
+    pub views: i64,
+}
+
+/// One cell of the conversation map: a department and a topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapCell {
+    pub department: String,
+    pub topic: String,
+    pub mention_count: i64,
+    pub sentiment_sum: f64,
+    /// The author with the most mentions in the cell; ties go to the higher influence score,
+    /// then to the handle that sorts first.
+    pub top_voice: String,
+}
+
+/// An author in the current influence generation and what they said in a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoiceRecord {
+    pub score: crate::influence::AuthorScore,
+    pub mention_count: i64,
+    pub sentiment_sum: f64,
+}
+
+/// Where an export continues: after this mention id.
+pub type ExportCursor = i64;
+
+impl Store {
+    /// Counts and sentiment per key and bucket, from the rollups when [`AggregateQuery::plan`]
+    /// allows, otherwise from the mentions. Ordered by key, then bucket.
+    pub async fn aggregate(&self, query: &AggregateQuery) -> Result<Vec<AggregateRow>, StoreError> {
+        match query.plan() {
+            Plan::Rollups {
+                department,
+                dimension,
+                values,
+                keyed,
+            } => {
+                let sql =
+                    sql::rollup_aggregate(&department, dimension, values.as_deref(), keyed, query);
+                fetch_aggregate(self, sql).await
+            }
+            Plan::Mentions => self.aggregate_from_mentions(query).await,
+        }
+    }
+
+    /// The same answer as [`Store::aggregate`], always by a `GROUP BY` over the mentions: the
+    /// fallback, and the baseline the rollups are measured against.
+    pub async fn aggregate_from_mentions(
+        &self,
+        query: &AggregateQuery,
+    ) -> Result<Vec<AggregateRow>, StoreError> {
+        fetch_aggregate(self, sql::mention_aggregate(query)).await
+    }
+
+    /// Distinct authors, their followers, and engagement totals of the filtered mentions.
+    pub async fn reach(&self, filter: &ReportFilter) -> Result<ReachTotals, StoreError> {
+        let sql = sql::reach(filter);
+        let row: (i64, i64, i64, i64, i64, i64, i64) = on_pool!(self, |pool| {
+            sql.query_as(pool)
+                .fetch_one(pool)
+                .await
+                .map_err(StoreError::query("compute reach"))?
+        });
+        Ok(ReachTotals {
+            unique_authors: row.0,
+            potential_impressions: row.1,
+            likes: row.2,
+            reposts: row.3,
+            replies: row.4,
+            quotes: row.5,
+            views: row.6,
+        })
+    }
+
+    /// The names of the listening topics marked as brands, sorted.
+    pub async fn brand_topics(&self) -> Result<Vec<String>, StoreError> {
+        on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT name FROM topics WHERE brand ORDER BY name")
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query("list brand topics"))
+        })
+    }
+
+    /// Departments × topics in `[from, until)`: volume and sentiment from the rollups, and the
+    /// top voice of each cell from the mentions, with ties broken by the current influence
+    /// generation. Ordered by department, then volume (largest first), then topic.
+    pub async fn conversation_map(
+        &self,
+        from: Option<i64>,
+        until: Option<i64>,
+    ) -> Result<Vec<MapCell>, StoreError> {
+        let cells_sql = sql::map_cells(from, until);
+        let cells: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
+            cells_sql
+                .query_as(pool)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query("read the conversation map"))?
+        });
+        let voices_sql = sql::map_voices(from, until);
+        // (department, topic, handle, mentions, score): most mentions first, then score.
+        let voices: Vec<(String, String, String, i64, f64)> = on_pool!(self, |pool| {
+            voices_sql
+                .query_as(pool)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query("find the conversation map's top voices"))?
+        });
+        let mut top: BTreeMap<(String, String), String> = BTreeMap::new();
+        for (department, topic, handle, _, _) in voices {
+            top.entry((department, topic)).or_insert(handle);
+        }
+        let mut map: Vec<MapCell> = cells
+            .into_iter()
+            .map(|(department, topic, mention_count, sentiment_sum)| {
+                let top_voice = top
+                    .remove(&(department.clone(), topic.clone()))
+                    .unwrap_or_default();
+                MapCell {
+                    department,
+                    topic,
+                    mention_count,
+                    sentiment_sum,
+                    top_voice,
+                }
+            })
+            .collect();
+        map.sort_by(|a, b| {
+            a.department
+                .cmp(&b.department)
+                .then(b.mention_count.cmp(&a.mention_count))
+                .then_with(|| a.topic.cmp(&b.topic))
+        });
+        Ok(map)
+    }
+
+    /// The authors of the current influence generation who spoke in `[from, until)` (about
+    /// `department` when given), ranked by composite score, or within the department by
+    /// topical authority and then composite score, with what they said, and the generation they come from; `None` before
+    /// the first recompute.
+    pub async fn top_voices(
+        &self,
+        department: Option<&str>,
+        from: Option<i64>,
+        until: Option<i64>,
+        limit: u32,
+    ) -> Result<Option<(GenerationInfo, Vec<VoiceRecord>)>, StoreError> {
+        let Some(generation) = self.current_generation().await? else {
+            return Ok(None);
+        };
+        let sql = sql::top_voices(generation.generation, department, from, until, limit);
+        let ranked: Vec<(String, i64, f64)> = on_pool!(self, |pool| {
+            sql.query_as(pool)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query("rank top voices"))?
+        });
+        let mut voices = Vec::with_capacity(ranked.len());
+        for (handle, mention_count, sentiment_sum) in ranked {
+            if let Some(score) = self.author_score(generation.generation, &handle).await? {
+                voices.push(VoiceRecord {
+                    score,
+                    mention_count,
+                    sentiment_sum,
+                });
+            }
+        }
+        Ok(Some((generation, voices)))
+    }
+
+    /// Up to `limit` enriched mentions passing `filter`, by id, after `after`: one batch of an
+    /// export, complete with topics, departments and key topics.
+    pub async fn export_batch(
+        &self,
+        filter: &ReportFilter,
+        after: Option<ExportCursor>,
+        limit: u32,
+    ) -> Result<Vec<StoredMention>, StoreError> {
+        let sql = sql::export(filter, after, limit);
+        let mut mentions: Vec<StoredMention> = on_pool!(self, |pool| {
+            sql.query_as(pool)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query("read an export batch"))?
+        });
+        match self {
+            Store::Postgres(store) => store.attach_labels(&mut mentions).await?,
+            Store::Sqlite(store) => store.attach_labels(&mut mentions).await?,
+        }
+        Ok(mentions)
+    }
+}
+
+async fn fetch_aggregate(store: &Store, sql: Sql) -> Result<Vec<AggregateRow>, StoreError> {
+    on_pool!(store, |pool| {
+        sql.query_as(pool)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::query("aggregate mentions"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(filters: &[(Dimension, &[&str])], group_by: Dimension) -> AggregateQuery {
+        let mut filter = ReportFilter::default();
+        for (dimension, values) in filters {
+            filter.restrict(*dimension, values.iter().map(|v| (*v).to_owned()).collect());
+        }
+        AggregateQuery {
+            filter,
+            bucket: Some(BucketWidth::Day),
+            group_by,
+        }
+    }
+
+    #[test]
+    fn plans_rollups_only_where_they_count_exactly() {
+        use Dimension::*;
+        let rollups = |q: AggregateQuery| matches!(q.plan(), Plan::Rollups { .. });
+        assert!(rollups(query(&[], Topic)));
+        assert!(rollups(query(&[(Department, &["pr"])], Topic)));
+        assert!(rollups(query(
+            &[(Department, &["pr"]), (Topic, &["a", "b"])],
+            Topic
+        )));
+        assert!(rollups(query(&[(Country, &["US", "GB"])], Total)));
+        assert!(rollups(query(&[(Department, &["pr", "hr"])], Department)));
+        // Two topics summed would count a mention of both twice.
+        assert!(!rollups(query(&[(Topic, &["a", "b"])], Total)));
+        // Rollups hold one dimension at a time.
+        assert!(!rollups(query(
+            &[(Topic, &["a"]), (Country, &["US"])],
+            Total
+        )));
+        assert!(!rollups(query(&[(Country, &["US"])], Topic)));
+    }
+
+    #[test]
+    fn buckets_start_on_hours_days_and_mondays() {
+        // 2015-02-24 11:35:00 UTC, a Tuesday.
+        let at = 1_424_777_700_000_000;
+        assert_eq!(BucketWidth::Hour.start_of(at), 1_424_775_600_000_000);
+        assert_eq!(BucketWidth::Day.start_of(at), 1_424_736_000_000_000);
+        // Monday 2015-02-23.
+        assert_eq!(BucketWidth::Week.start_of(at), 1_424_649_600_000_000);
+        assert_eq!(BucketWidth::Week.start_of(-1), -3 * DAY);
+    }
+}

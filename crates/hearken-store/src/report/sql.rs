@@ -1,0 +1,427 @@
+//! The report queries, assembled from fixed fragments. Only `$N` placeholders are ever
+//! interpolated into the text; every value is bound, so the assembled text is as safe as a
+//! static string.
+
+use super::{AggregateQuery, ExportCursor, ReportFilter};
+use crate::enrich::Dimension;
+
+/// A bound value.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// SQL text with `$N` placeholders and the values they stand for.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub(crate) text: String,
+    pub(crate) args: Vec<Arg>,
+}
+
+impl Sql {
+    fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, fragment: &str) -> &mut Self {
+        self.text.push_str(fragment);
+        self
+    }
+
+    /// Appends the placeholder of a new bound value.
+    fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        let placeholder = format!("${}", self.args.len());
+        self.text.push_str(&placeholder);
+        self
+    }
+
+    fn int(&mut self, value: i64) -> &mut Self {
+        self.bind(Arg::Int(value))
+    }
+
+    fn text(&mut self, value: &str) -> &mut Self {
+        self.bind(Arg::Text(value.to_owned()))
+    }
+
+    /// `(​$a, $b, …)`; an empty list matches nothing.
+    fn list(&mut self, values: &[String]) -> &mut Self {
+        if values.is_empty() {
+            return self.push("(NULL)");
+        }
+        self.push("(");
+        for (position, value) in values.iter().enumerate() {
+            if position > 0 {
+                self.push(", ");
+            }
+            self.text(value);
+        }
+        self.push(")")
+    }
+
+    /// `($a, $b, …)` of ids; an empty list matches nothing.
+    fn ids(&mut self, ids: &[i64]) -> &mut Self {
+        if ids.is_empty() {
+            return self.push("(NULL)");
+        }
+        self.push("(");
+        for (position, id) in ids.iter().enumerate() {
+            if position > 0 {
+                self.push(", ");
+            }
+            self.int(*id);
+        }
+        self.push(")")
+    }
+
+    /// `$expr - floor-mod($expr - offset, width)`: the start of the bucket, also before 1970,
+    /// as `%` truncates toward zero in both dialects.
+    fn bucket(&mut self, expr: &str, width: super::BucketWidth) -> &mut Self {
+        self.push("(")
+            .push(expr)
+            .push(" - ((")
+            .push(expr)
+            .push(" - ");
+        self.int(width.offset()).push(") % ");
+        self.int(width.micros()).push(" + ");
+        self.int(width.micros()).push(") % ");
+        self.int(width.micros()).push(")")
+    }
+
+    /// Binds every value to a query built for either backend.
+    pub(crate) fn query_as<'q, DB, O>(
+        &'q self,
+        _pool: &sqlx::Pool<DB>,
+    ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+    where
+        DB: sqlx::Database,
+        O: for<'r> sqlx::FromRow<'r, DB::Row>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            query = match arg {
+                Arg::Int(value) => query.bind(*value),
+                Arg::Text(value) => query.bind(value.as_str()),
+            };
+        }
+        query
+    }
+}
+
+/// The value a mention has in a single-valued dimension, as the rollups spell it.
+fn value_expr(dimension: Dimension) -> Option<&'static str> {
+    Some(match dimension {
+        Dimension::Source => "m.source",
+        Dimension::Country => "COALESCE(m.country_code, '')",
+        Dimension::Region => "COALESCE(m.region_code, '')",
+        // hearken_store::enrich::city_key: the city with its region, else its country.
+        Dimension::City => {
+            "CASE WHEN COALESCE(m.city, '') = '' THEN '' \
+             WHEN COALESCE(m.region_code, '') <> '' THEN m.city || ', ' || m.region_code \
+             WHEN COALESCE(m.country_code, '') <> '' THEN m.city || ', ' || m.country_code \
+             ELSE m.city END"
+        }
+        Dimension::Sentiment => {
+            "CASE m.sentiment_label WHEN 1 THEN 'negative' WHEN 3 THEN 'positive' \
+             ELSE 'neutral' END"
+        }
+        Dimension::Intent => "COALESCE(m.intent, '')",
+        Dimension::Language => "COALESCE(m.language, m.detected_language, '')",
+        Dimension::Total | Dimension::Department | Dimension::Topic => return None,
+    })
+}
+
+/// `WHERE …` over enriched mentions `m` for `filter`.
+fn mention_conditions(sql: &mut Sql, filter: &ReportFilter) {
+    sql.push(" WHERE m.status = 2");
+    if let Some(from) = filter.from {
+        sql.push(" AND m.created_at >= ").int(from);
+    }
+    if let Some(until) = filter.until {
+        sql.push(" AND m.created_at < ").int(until);
+    }
+    for (dimension, values) in &filter.dimensions {
+        match dimension {
+            Dimension::Total => {}
+            Dimension::Department => {
+                sql.push(
+                    " AND EXISTS (SELECT 1 FROM mention_departments fd \
+                     WHERE fd.mention_id = m.id AND fd.department IN ",
+                )
+                .list(values)
+                .push(")");
+            }
+            Dimension::Topic => {
+                sql.push(
+                    " AND (EXISTS (SELECT 1 FROM mention_topics ft \
+                     WHERE ft.mention_id = m.id AND ft.topic IN ",
+                )
+                .list(values)
+                .push(
+                    ") OR EXISTS (SELECT 1 FROM mention_key_topics fk \
+                     WHERE fk.mention_id = m.id AND fk.topic IN ",
+                )
+                .list(values)
+                .push("))");
+            }
+            single => {
+                let expr = value_expr(*single).unwrap_or("''");
+                sql.push(" AND ").push(expr).push(" IN ").list(values);
+            }
+        }
+    }
+}
+
+/// Every topic of a mention: listening-topic matches and the classifier's key topics, once.
+const ALL_TOPICS: &str = "(SELECT mention_id, topic FROM mention_topics \
+     UNION SELECT mention_id, topic FROM mention_key_topics)";
+
+const COUNTS: &str = "CAST(COUNT(*) AS BIGINT) AS mention_count, \
+     COALESCE(SUM(m.sentiment_compound), 0.0) AS sentiment_sum, \
+     CAST(COALESCE(SUM(CASE WHEN m.sentiment_label = 3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS positive_count, \
+     CAST(COALESCE(SUM(CASE WHEN m.sentiment_label = 3 OR m.sentiment_label = 1 THEN 0 ELSE 1 END), 0) AS BIGINT) AS neutral_count, \
+     CAST(COALESCE(SUM(CASE WHEN m.sentiment_label = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS negative_count";
+
+pub(crate) fn mention_aggregate(query: &AggregateQuery) -> Sql {
+    let key = match query.group_by {
+        Dimension::Total => "''".to_owned(),
+        Dimension::Department | Dimension::Topic => "g.value".to_owned(),
+        single => value_expr(single).unwrap_or("''").to_owned(),
+    };
+    let mut sql = Sql::new("SELECT ");
+    sql.push(&key).push(" AS key, ");
+    match query.bucket {
+        Some(width) => sql.bucket("m.created_at", width),
+        None => sql.push("CAST(0 AS BIGINT)"),
+    };
+    sql.push(" AS bucket_start, ")
+        .push(COUNTS)
+        .push(" FROM mentions m");
+    match query.group_by {
+        Dimension::Department => sql.push(
+            " JOIN (SELECT mention_id, department AS value FROM mention_departments) g \
+             ON g.mention_id = m.id",
+        ),
+        Dimension::Topic => sql
+            .push(" JOIN (SELECT mention_id, topic AS value FROM ")
+            .push(ALL_TOPICS)
+            .push(" t) g ON g.mention_id = m.id"),
+        _ => &mut sql,
+    };
+    mention_conditions(&mut sql, &query.filter);
+    if query.group_by != Dimension::Total {
+        // As in the rollups, a mention without a value is not counted under ''.
+        sql.push(" AND ").push(&key).push(" <> ''");
+    }
+    // Grouping by a restricted dimension shows only the values asked for, also for a mention
+    // that has other values besides.
+    if let Some(values) = query.filter.dimensions.get(&query.group_by) {
+        sql.push(" AND ").push(&key).push(" IN ").list(values);
+    }
+    group_by(
+        &mut sql,
+        query.group_by != Dimension::Total,
+        query.bucket.is_some(),
+    );
+    sql
+}
+
+/// `GROUP BY` the key (column 1) and the bucket (column 2) by position, since the bucket's
+/// bound parameters differ from the select list's, leaving out constants (Postgres refuses to
+/// group by one); then drops the empty group an ungrouped aggregate yields when nothing matched.
+fn group_by(sql: &mut Sql, keyed: bool, bucketed: bool) {
+    let columns = match (keyed, bucketed) {
+        (true, true) => " GROUP BY 1, 2",
+        (true, false) => " GROUP BY 1",
+        (false, true) => " GROUP BY 2",
+        (false, false) => "",
+    };
+    sql.push(columns).push(" HAVING COUNT(*) > 0 ORDER BY 1, 2");
+}
+
+pub(crate) fn rollup_aggregate(
+    department: &str,
+    dimension: Dimension,
+    values: Option<&[String]>,
+    keyed: bool,
+    query: &AggregateQuery,
+) -> Sql {
+    let key = if keyed { "value" } else { "''" };
+    let mut sql = Sql::new("SELECT ");
+    sql.push(key).push(" AS key, ");
+    match query.bucket {
+        Some(width) => sql.bucket("bucket_start", width),
+        None => sql.push("CAST(0 AS BIGINT)"),
+    };
+    sql.push(
+        " AS bucket_start, CAST(SUM(mention_count) AS BIGINT) AS mention_count, \
+         SUM(sentiment_sum) AS sentiment_sum, \
+         CAST(SUM(positive_count) AS BIGINT) AS positive_count, \
+         CAST(SUM(neutral_count) AS BIGINT) AS neutral_count, \
+         CAST(SUM(negative_count) AS BIGINT) AS negative_count \
+         FROM rollups WHERE department = ",
+    )
+    .text(department)
+    .push(" AND dimension = ")
+    .int(dimension as i64);
+    if let Some(values) = values {
+        sql.push(" AND value IN ").list(values);
+    }
+    // An hour counts when it starts within the range.
+    if let Some(from) = query.filter.from {
+        sql.push(" AND bucket_start >= ").int(from);
+    }
+    if let Some(until) = query.filter.until {
+        sql.push(" AND bucket_start < ").int(until);
+    }
+    group_by(&mut sql, keyed, query.bucket.is_some());
+    sql
+}
+
+pub(crate) fn reach(filter: &ReportFilter) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(followers), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(likes), 0) AS BIGINT), CAST(COALESCE(SUM(reposts), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(replies), 0) AS BIGINT), CAST(COALESCE(SUM(quotes), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM (SELECT \
+         MAX(m.author_followers) AS followers, SUM(m.like_count) AS likes, \
+         SUM(m.repost_count) AS reposts, SUM(m.reply_count) AS replies, \
+         SUM(m.quote_count) AS quotes, SUM(m.view_count) AS views FROM mentions m",
+    );
+    mention_conditions(&mut sql, filter);
+    sql.push(" GROUP BY m.source, LOWER(m.author_handle)) a");
+    sql
+}
+
+fn rollup_range(sql: &mut Sql, from: Option<i64>, until: Option<i64>) {
+    if let Some(from) = from {
+        sql.push(" AND bucket_start >= ").int(from);
+    }
+    if let Some(until) = until {
+        sql.push(" AND bucket_start < ").int(until);
+    }
+}
+
+pub(crate) fn map_cells(from: Option<i64>, until: Option<i64>) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT department, value, CAST(SUM(mention_count) AS BIGINT), SUM(sentiment_sum) \
+         FROM rollups WHERE department <> '' AND dimension = ",
+    );
+    sql.int(Dimension::Topic as i64);
+    rollup_range(&mut sql, from, until);
+    sql.push(" GROUP BY department, value");
+    sql
+}
+
+/// Authors per cell, most mentions first, then the higher current influence score.
+pub(crate) fn map_voices(from: Option<i64>, until: Option<i64>) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT d.department, g.topic, LOWER(m.author_handle), CAST(COUNT(*) AS BIGINT) AS n, \
+         COALESCE(MAX(s.score), 0.0) AS score FROM mentions m \
+         JOIN mention_departments d ON d.mention_id = m.id JOIN ",
+    );
+    sql.push(ALL_TOPICS).push(
+        " g ON g.mention_id = m.id LEFT JOIN influence_scores s \
+         ON s.handle = LOWER(m.author_handle) \
+         AND s.generation = (SELECT MAX(generation) FROM influence_generations)",
+    );
+    mention_conditions(
+        &mut sql,
+        &ReportFilter {
+            from,
+            until,
+            ..ReportFilter::default()
+        },
+    );
+    sql.push(
+        " GROUP BY d.department, g.topic, LOWER(m.author_handle) \
+         ORDER BY 1, 2, 4 DESC, 5 DESC, 3",
+    );
+    sql
+}
+
+pub(crate) fn top_voices(
+    generation: i64,
+    department: Option<&str>,
+    from: Option<i64>,
+    until: Option<i64>,
+    limit: u32,
+) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT s.handle, a.n, a.sentiment_sum FROM influence_scores s JOIN (SELECT \
+         LOWER(m.author_handle) AS handle, CAST(COUNT(*) AS BIGINT) AS n, \
+         COALESCE(SUM(m.sentiment_compound), 0.0) AS sentiment_sum FROM mentions m",
+    );
+    let mut filter = ReportFilter {
+        from,
+        until,
+        ..ReportFilter::default()
+    };
+    if let Some(department) = department {
+        filter.restrict(Dimension::Department, vec![department.to_owned()]);
+    }
+    mention_conditions(&mut sql, &filter);
+    sql.push(" GROUP BY LOWER(m.author_handle)) a ON a.handle = s.handle");
+    match department {
+        Some(department) => {
+            // Topical authority first; authors without any (or every author, while no
+            // department counts are recorded) follow by composite score.
+            sql.push(
+                " LEFT JOIN influence_topical t ON t.generation = s.generation \
+                 AND t.handle = s.handle AND t.department = ",
+            )
+            .text(department)
+            .push(" WHERE s.generation = ")
+            .int(generation)
+            .push(" ORDER BY COALESCE(t.raw, -1.0) DESC, s.score DESC, s.handle");
+        }
+        None => {
+            sql.push(" WHERE s.generation = ")
+                .int(generation)
+                .push(" ORDER BY s.score DESC, s.handle");
+        }
+    }
+    sql.push(" LIMIT ").int(i64::from(limit));
+    sql
+}
+
+pub(crate) fn export(filter: &ReportFilter, after: Option<ExportCursor>, limit: u32) -> Sql {
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        crate::flat::select_columns!(),
+        " FROM mentions m"
+    ));
+    mention_conditions(&mut sql, filter);
+    if let Some(after) = after {
+        sql.push(" AND m.id > ").int(after);
+    }
+    sql.push(" ORDER BY m.id LIMIT ").int(i64::from(limit));
+    sql
+}
+
+/// Mentions by id, in no particular order.
+pub(crate) fn mentions_by_id(ids: &[i64]) -> Sql {
+    let mut sql = Sql::new(concat!(
+        "SELECT ",
+        crate::flat::select_columns!(),
+        " FROM mentions m WHERE m.id IN "
+    ));
+    sql.ids(ids);
+    sql
+}
+
+/// The audit trail of inbox items, oldest event first.
+pub(crate) fn inbox_events(ids: &[i64]) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT mention_id, actor, action, detail, created_at FROM inbox_events \
+         WHERE mention_id IN ",
+    );
+    sql.ids(ids).push(" ORDER BY mention_id, id");
+    sql
+}
