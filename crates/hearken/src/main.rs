@@ -16,6 +16,8 @@ use hearken_telemetry::LogConfig;
 use tokio_util::sync::CancellationToken;
 use tonic_health::pb::health_check_response::ServingStatus;
 
+mod report;
+
 /// Hearken listens to what people say in public about an organisation and routes each
 /// conversation to the department it concerns.
 #[derive(Debug, Parser)]
@@ -135,6 +137,10 @@ enum Command {
     /// Influence scoring tools.
     #[command(subcommand)]
     Influence(InfluenceCommand),
+    /// Ask a server's report service: volume, the conversation map, an inbox, top voices or
+    /// spikes, as a table, JSON or CSV.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Serve on SQLite, import a real Mastodon thread shipped with Hearken, and show what came in.
     Demo {
         /// Where the demo keeps its mentions.
@@ -361,6 +367,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 "ranked {nodes} nodes in {iterations} iterations; wrote {}",
                 output.display()
             );
+        }
+        Command::Report(command) => {
+            print!("{}", report::run(command).await?);
         }
         Command::Demo {
             database_url,
