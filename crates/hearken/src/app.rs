@@ -223,7 +223,7 @@ impl App {
         health.set_service_status("", ServingStatus::Serving).await;
         let serving_flag = Serving::default();
         serving_flag.set(true);
-        let dashboard = match config.role == crate::config::Role::All {
+        let dashboard = match config.role.runs_report() {
             true => Some(hearken_dashboard::Dashboard::local(addr)?),
             false => None,
         };

@@ -339,6 +339,7 @@ async fn unknown_model_version_is_invalid_argument() {
     let ok = timed(server.client.classify(pb::ClassifyRequest {
         documents: vec![doc("a", "love it")],
         model_version: current.clone(),
+        ..pb::ClassifyRequest::default()
     }))
     .await
     .expect("the serving version is accepted")
@@ -349,6 +350,7 @@ async fn unknown_model_version_is_invalid_argument() {
     let err = timed(server.client.classify(pb::ClassifyRequest {
         documents: vec![doc("a", "love it")],
         model_version: stale.clone(),
+        ..pb::ClassifyRequest::default()
     }))
     .await
     .expect_err("another version");

@@ -13,8 +13,8 @@ use hearken_store::{Store, StoreError, StoredMention};
 /// `(source, external_id)`.
 pub(crate) type KnownAuthors = HashMap<(String, String), String>;
 
-/// Influence scores (0–100) of the batch's authors, by normalised handle.
-pub(crate) type Scores = HashMap<String, f64>;
+/// Influence scores (0–100) of the batch's authors, by source and normalised handle.
+pub(crate) type Scores = HashMap<(String, String), f64>;
 
 pub(crate) fn document(mention: &StoredMention) -> pb::Document {
     pb::Document {
@@ -114,15 +114,18 @@ pub(crate) async fn influence_scores(
     let Some(generation) = store.current_generation().await? else {
         return Ok(scores);
     };
-    let mut handles: Vec<String> = mentions
+    let mut authors: Vec<(String, String)> = mentions
         .iter()
-        .map(|m| normalize_handle(&m.author_handle))
+        .map(|m| (m.source.clone(), normalize_handle(&m.author_handle)))
         .collect();
-    handles.sort_unstable();
-    handles.dedup();
-    for handle in handles {
-        if let Some(score) = store.author_score(generation.generation, &handle).await? {
-            scores.insert(handle, score.score);
+    authors.sort_unstable();
+    authors.dedup();
+    for (source, handle) in authors {
+        if let Some(score) = store
+            .author_score(generation.generation, &source, &handle)
+            .await?
+        {
+            scores.insert((source, handle), score.score);
         }
     }
     Ok(scores)
@@ -148,7 +151,10 @@ pub(crate) fn enriched(
     let sentiment = classification.sentiment.unwrap_or_default();
     let intent = classification.intent.unwrap_or_default();
     let influence = scores
-        .get(&normalize_handle(&mention.author_handle))
+        .get(&(
+            mention.source.clone(),
+            normalize_handle(&mention.author_handle),
+        ))
         .copied()
         .unwrap_or(0.0);
     let enrichment = Enrichment {

@@ -355,15 +355,18 @@ impl Store {
             return Ok(None);
         };
         let sql = sql::top_voices(generation.generation, department, from, until, limit);
-        let ranked: Vec<(String, i64, f64)> = on_pool!(self, |pool| {
+        let ranked: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
             sql.query_as(pool)
                 .fetch_all(pool)
                 .await
                 .map_err(StoreError::query("rank top voices"))?
         });
         let mut voices = Vec::with_capacity(ranked.len());
-        for (handle, mention_count, sentiment_sum) in ranked {
-            if let Some(score) = self.author_score(generation.generation, &handle).await? {
+        for (source, handle, mention_count, sentiment_sum) in ranked {
+            if let Some(score) = self
+                .author_score(generation.generation, &source, &handle)
+                .await?
+            {
                 voices.push(VoiceRecord {
                     score,
                     mention_count,

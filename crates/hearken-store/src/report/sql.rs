@@ -354,8 +354,8 @@ pub(crate) fn top_voices(
     limit: u32,
 ) -> Sql {
     let mut sql = Sql::new(
-        "SELECT s.handle, a.n, a.sentiment_sum FROM influence_scores s JOIN (SELECT \
-         LOWER(m.author_handle) AS handle, CAST(COUNT(*) AS BIGINT) AS n, \
+        "SELECT s.source, s.handle, a.n, a.sentiment_sum FROM influence_scores s JOIN (SELECT \
+         m.source AS source, LOWER(m.author_handle) AS handle, CAST(COUNT(*) AS BIGINT) AS n, \
          COALESCE(SUM(m.sentiment_compound), 0.0) AS sentiment_sum FROM mentions m",
     );
     let mut filter = ReportFilter {
@@ -367,24 +367,26 @@ pub(crate) fn top_voices(
         filter.restrict(Dimension::Department, vec![department.to_owned()]);
     }
     mention_conditions(&mut sql, &filter);
-    sql.push(" GROUP BY LOWER(m.author_handle)) a ON a.handle = s.handle");
+    sql.push(
+        " GROUP BY m.source, LOWER(m.author_handle)) a ON a.source = s.source AND a.handle = s.handle",
+    );
     match department {
         Some(department) => {
             // Topical authority first; authors without any (or every author, while no
             // department counts are recorded) follow by composite score.
             sql.push(
                 " LEFT JOIN influence_topical t ON t.generation = s.generation \
-                 AND t.handle = s.handle AND t.department = ",
+                 AND t.source = s.source AND t.handle = s.handle AND t.department = ",
             )
             .text(department)
             .push(" WHERE s.generation = ")
             .int(generation)
-            .push(" ORDER BY COALESCE(t.raw, -1.0) DESC, s.score DESC, s.handle");
+            .push(" ORDER BY COALESCE(t.raw, -1.0) DESC, s.score DESC, s.source, s.handle");
         }
         None => {
             sql.push(" WHERE s.generation = ")
                 .int(generation)
-                .push(" ORDER BY s.score DESC, s.handle");
+                .push(" ORDER BY s.score DESC, s.source, s.handle");
         }
     }
     sql.push(" LIMIT ").int(i64::from(limit));

@@ -355,6 +355,7 @@ async fn reach_counts_each_author_once(store: &Store) {
 
 fn score(handle: &str, score: f64, topical: &[(&str, f64)]) -> AuthorScore {
     AuthorScore {
+        source: "twitter".into(),
         handle: handle.into(),
         score,
         reach_raw: 1.0,

@@ -10,7 +10,7 @@ use hearken_store::Store;
 use tonic_types::StatusExt;
 
 use crate::helpers::{
-    TempDir, TestApp, airline_tweets, drained, enriching, ingest, postgres_url, within,
+    TempDir, TestApp, airline_tweets, config, drained, enriching, ingest, postgres_url, within,
 };
 
 async fn enriches_real_tweets(database_url: &str) {
@@ -54,11 +54,6 @@ async fn enriches_real_tweets(database_url: &str) {
         customer_service > 500,
         "airline tweets are mostly for customer service: {customer_service} of 1000"
     );
-    let reasons = classified
-        .iter()
-        .filter(|c| !c.departments.is_empty())
-        .all(|c| !c.routing_reasons.is_empty());
-    assert!(reasons, "every routed mention says why");
     let located = mentions
         .iter()
         .filter(|m| {
