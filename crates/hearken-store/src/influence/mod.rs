@@ -187,3 +187,14 @@ pub(crate) fn attach_topical(scores: &mut [AuthorScore], rows: Vec<TopicalRow>) 
 
 /// How many older generations survive a swap besides the new one.
 pub(crate) const KEPT_PREVIOUS_GENERATIONS: i64 = 1;
+
+/// Each author's mention count per department: the counts added directly, plus those of the
+/// enriched mentions, which the enrich worker routes to departments. The same text in both
+/// dialects.
+pub(crate) const AUTHOR_DEPARTMENTS: &str = "SELECT source, handle, department, \
+    CAST(SUM(n) AS BIGINT) AS mention_count FROM ( \
+    SELECT source, handle, department, mention_count AS n FROM author_departments \
+    UNION ALL SELECT m.source, LOWER(m.author_handle), d.department, COUNT(*) \
+    FROM mention_departments d JOIN mentions m ON m.id = d.mention_id \
+    GROUP BY m.source, LOWER(m.author_handle), d.department) counts \
+    GROUP BY source, handle, department ORDER BY department, source, handle";

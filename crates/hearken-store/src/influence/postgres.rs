@@ -180,13 +180,10 @@ impl PgStore {
     }
 
     pub(crate) async fn author_departments(&self) -> Result<Vec<AuthorDepartment>, StoreError> {
-        sqlx::query_as(
-            "SELECT source, handle, department, mention_count FROM author_departments \
-             ORDER BY department, source, handle",
-        )
-        .fetch_all(self.pool())
-        .await
-        .map_err(StoreError::query("read author departments"))
+        sqlx::query_as(super::AUTHOR_DEPARTMENTS)
+            .fetch_all(self.pool())
+            .await
+            .map_err(StoreError::query("read author departments"))
     }
 
     pub(crate) async fn save_generation(

@@ -78,6 +78,23 @@ async fn enriches_real_tweets(database_url: &str) {
         .unwrap()
         .into_inner();
     assert!(recomputed.interaction_count >= 1_000, "{recomputed:?}");
+    // The enriched mentions' departments personalise PageRank: customer service has its own
+    // ranking, by topical authority.
+    let top = within(influence.top_influencers(pb::TopInfluencersRequest {
+        department: "customer_service".into(),
+        page_size: 5,
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner();
+    assert!(!top.scores.is_empty(), "no customer service voices");
+    assert!(
+        top.scores
+            .iter()
+            .all(|s| s.topical_authority.contains_key("customer_service")),
+        "{top:?}"
+    );
     store.close().await;
     app.stop().await;
 }
