@@ -215,6 +215,7 @@ async fn train_swaps_the_model_and_changes_predictions() {
     let response = timed(server.client.classify(pb::ClassifyRequest {
         documents: vec![doc("a", "the brake broke"), doc("b", "a delicious apple")],
         model_version: trained.version.clone(),
+        ..pb::ClassifyRequest::default()
     }))
     .await
     .expect("classify")
@@ -338,6 +339,7 @@ async fn unknown_model_version_is_invalid_argument() {
     let ok = timed(server.client.classify(pb::ClassifyRequest {
         documents: vec![doc("a", "love it")],
         model_version: current.clone(),
+        ..pb::ClassifyRequest::default()
     }))
     .await
     .expect("the serving version is accepted")
@@ -348,6 +350,7 @@ async fn unknown_model_version_is_invalid_argument() {
     let err = timed(server.client.classify(pb::ClassifyRequest {
         documents: vec![doc("a", "love it")],
         model_version: stale.clone(),
+        ..pb::ClassifyRequest::default()
     }))
     .await
     .expect_err("another version");
