@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{LabelScore, Model};
 use crate::sentiment::{SentimentLabel, SentimentScores, Vader};
-use crate::taxonomy::Taxonomy;
-use crate::train::{self, Example, TrainError, TrainOptions};
+use crate::train::Example;
 use crate::{lang, topics, urgency};
 
 /// Labelled examples the default model is trained on (see `data/README.md`).
@@ -93,6 +92,10 @@ pub struct Classification {
     pub urgency: f64,
     /// Version of the model that decided departments and intent.
     pub model_version: String,
+    /// The features that weighed most for the top department, human-readable (`word
+    /// "refund"`, `#delayed`, `@united`), strongest first; only when asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routing_reasons: Vec<String>,
 }
 
 /// Classifies documents with one model. Cheap to clone.
@@ -118,6 +121,12 @@ impl Classifier {
 
     /// Classifies one document.
     pub fn classify(&self, doc: &Document) -> Classification {
+        self.classify_with_reasons(doc, 0)
+    }
+
+    /// Classifies one document, with up to `reasons` routing reasons for its top
+    /// department (none when no department is assigned). Asking for none costs nothing.
+    pub fn classify_with_reasons(&self, doc: &Document, reasons: usize) -> Classification {
         let scores = self.vader.polarity_scores(&doc.text);
         let prediction = self.model.predict_with_compound(&doc.text, scores.compound);
         let intent_weight = self.model.taxonomy().intent_urgency(&prediction.intent.id);
@@ -131,6 +140,20 @@ impl Classifier {
             Some(hint) if !hint.is_empty() => hint.to_lowercase(),
             _ => lang::detect(&doc.text).to_owned(),
         };
+        let routing_reasons = match prediction.departments.first() {
+            Some(top) if reasons > 0 => self
+                .model
+                .taxonomy()
+                .departments
+                .iter()
+                .position(|d| d.id == top.id)
+                .map(|department| {
+                    self.model
+                        .routing_reasons(&doc.text, scores.compound, department, reasons)
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         Classification {
             id: doc.id.clone(),
             sentiment: scores.into(),
@@ -140,34 +163,32 @@ impl Classifier {
             language,
             urgency,
             model_version: self.model.version().to_owned(),
+            routing_reasons,
         }
     }
 }
 
-/// Why the default model could not be built.
+/// The default model's file: the default taxonomy trained on the shipped examples with the
+/// default options and nothing held out (see `data/README.md`). Shipped trained, because
+/// training takes longer than a whole `hearken classify` run of thousands of texts; a test
+/// checks that training again gives this very model.
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../data/default.model");
+
+/// Why the default model could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum DefaultModelError {
-    /// A line of the shipped examples does not parse.
-    #[error("shipped examples: {0}")]
-    Examples(#[from] crate::io::ReadError),
-    /// Training refused the shipped examples.
-    #[error("shipped examples: {0}")]
-    Train(#[from] TrainError),
+    /// The shipped model file does not parse.
+    #[error("shipped model: {0}")]
+    Model(#[from] crate::model::ModelError),
 }
 
-/// The default model: the default taxonomy trained on the shipped examples with the default
-/// options (all examples, none held out), built once per process on first use. Building is
-/// deterministic, so every process and replica has the same model version.
+/// The default model, parsed once per process on first use. Every process and replica has
+/// the same model version.
 pub fn default_model() -> Result<Arc<Model>, Arc<DefaultModelError>> {
     static MODEL: OnceLock<Result<Arc<Model>, Arc<DefaultModelError>>> = OnceLock::new();
     MODEL
         .get_or_init(|| {
-            let examples = default_examples().map_err(|e| Arc::new(e.into()))?;
-            let options = TrainOptions {
-                holdout_fraction: 0.0,
-                ..TrainOptions::default()
-            };
-            train::train(&Taxonomy::default_taxonomy(), &examples, &options, 0)
+            Model::from_bytes(DEFAULT_MODEL)
                 .map(Arc::new)
                 .map_err(|e| Arc::new(e.into()))
         })

@@ -23,6 +23,10 @@ use crate::train::{self, Example, TrainError, TrainOptions};
 /// Features named per label in `Explain`.
 const EXPLAIN_TOP_FEATURES: usize = 10;
 
+/// Most routing reasons a `Classify` call may ask for per document: an inbox shows a few,
+/// and each costs a named pass over the text.
+pub const MAX_REASON_COUNT: usize = 20;
+
 /// Request limits, so that one client cannot exhaust a replica.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -222,8 +226,21 @@ fn to_pb(c: Classification) -> pb::Classification {
         language: c.language,
         urgency: c.urgency,
         model_version: c.model_version,
-        routing_reasons: Vec::new(),
+        routing_reasons: c.routing_reasons,
     }
+}
+
+/// `reason_count` as a count, when in `0..=MAX_REASON_COUNT`.
+fn reason_count(requested: i32) -> Result<usize, ClassifyError> {
+    usize::try_from(requested)
+        .ok()
+        .filter(|&n| n <= MAX_REASON_COUNT)
+        .ok_or_else(|| {
+            ClassifyError::invalid(
+                "reason_count",
+                format!("is {requested}; it must be in 0..={MAX_REASON_COUNT}"),
+            )
+        })
 }
 
 fn evaluation_to_pb(e: &Evaluation) -> pb::Evaluation {
@@ -372,6 +389,7 @@ impl ClassifyService for ClassifyGrpc {
         let limits = self.state.limits;
         let request = request.into_inner();
         let model = expected_model(&self.state, &request.model_version)?;
+        let reasons = reason_count(request.reason_count)?;
         let docs = request.documents;
         if docs.is_empty() {
             return Err(ClassifyError::invalid("documents", "must not be empty").into());
@@ -393,9 +411,13 @@ impl ClassifyService for ClassifyGrpc {
             .map(|(n, d)| document(d, &format!("documents[{n}]"), &limits))
             .collect::<Result<Vec<_>, _>>()?;
         let classifier = Classifier::new(model);
-        let classifications =
-            blocking(move || Ok(docs.iter().map(|d| to_pb(classifier.classify(d))).collect()))
-                .await?;
+        let classifications = blocking(move || {
+            Ok(docs
+                .iter()
+                .map(|d| to_pb(classifier.classify_with_reasons(d, reasons)))
+                .collect())
+        })
+        .await?;
         Ok(Response::new(pb::ClassifyResponse { classifications }))
     }
 

@@ -171,34 +171,62 @@ pub fn write_classification(
     out.write_all(b"\n")
 }
 
-/// Classifies `docs` on all available cores (in chunks, order kept) and writes one JSON line
-/// per document, in input order. Returns how many were written.
+/// Documents per piece of work: small enough to share a round evenly between threads,
+/// large enough that taking one costs nothing.
+const PIECE: usize = 256;
+
+/// Pieces per thread in one round; a round's output is held in memory until it is written.
+const PIECES_PER_THREAD: usize = 32;
+
+/// Classifies `docs` on all available cores and writes one JSON line per document, in input
+/// order, each with up to `reasons` routing reasons. Returns how many were written.
+///
+/// Threads take pieces of a round as they go (so a thread that drew long texts does not hold
+/// the others up) and serialise their results themselves; the calling thread works too and
+/// then writes the round's pieces in order.
 pub fn classify_all(
     classifier: &Classifier,
     docs: &[Document],
+    reasons: usize,
     mut out: impl Write,
 ) -> std::io::Result<usize> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    // Chunks bound memory (results are written chunk by chunk) and keep every thread busy.
-    for chunk in docs.chunks(4096 * threads) {
-        let per_thread = chunk.len().div_ceil(threads).max(1);
-        let results: Vec<Vec<Classification>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .chunks(per_thread)
-                .map(|part| {
-                    scope.spawn(move || part.iter().map(|d| classifier.classify(d)).collect())
-                })
+    for round in docs.chunks(PIECE * PIECES_PER_THREAD * threads) {
+        let pieces: Vec<&[Document]> = round.chunks(PIECE).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || -> std::io::Result<Vec<(usize, Vec<u8>)>> {
+            let mut done = Vec::new();
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(piece) = pieces.get(n) else {
+                    return Ok(done);
+                };
+                let mut bytes = Vec::with_capacity(piece.len() * 400);
+                for doc in *piece {
+                    write_classification(
+                        &mut bytes,
+                        &classifier.classify_with_reasons(doc, reasons),
+                    )?;
+                }
+                done.push((n, bytes));
+            }
+        };
+        let mut written: Vec<(usize, Vec<u8>)> = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads.min(pieces.len()))
+                .map(|_| scope.spawn(work))
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        for c in results.iter().flatten() {
-            write_classification(&mut out, c)?;
+            let mut all = work()?;
+            for helper in helpers {
+                let done = helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                all.extend(done);
+            }
+            Ok::<_, std::io::Error>(all)
+        })?;
+        written.sort_unstable_by_key(|&(n, _)| n);
+        for (_, bytes) in written {
+            out.write_all(&bytes)?;
         }
     }
     Ok(docs.len())

@@ -97,38 +97,120 @@ const PROFILES: &[(&str, &[&str])] = &[
 
 /// ISO 639-1 code of `text`'s language, or `""` when unsure.
 pub fn detect(text: &str) -> &'static str {
-    if let Some(code) = by_script(text) {
+    // ASCII is all Latin script, and by far the commonest case.
+    let ascii = text.is_ascii();
+    if !ascii && let Some(code) = by_script(text) {
         return code;
     }
     let mut hits = [0u32; PROFILES.len()];
-    let mut word = String::new();
-    for raw in text.split(|c: char| !(c.is_alphabetic() || c == '\'')) {
-        if raw.is_empty() || raw.starts_with('\'') {
-            continue;
+    let mut count = |word: &str| {
+        let mut languages = FUNCTION_WORDS.languages(word);
+        while languages != 0 {
+            hits[languages.trailing_zeros() as usize] += 1;
+            languages &= languages - 1;
         }
-        word.clear();
-        word.extend(raw.chars().flat_map(char::to_lowercase));
-        for (h, (_, words)) in hits.iter_mut().zip(PROFILES) {
-            if words.contains(&word.as_str()) {
-                *h += 1;
+    };
+    if ascii {
+        // Runs of letters and apostrophes; a run with an apostrophe is no function word.
+        for raw in text.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')) {
+            if raw.len() <= MAX_FUNCTION_WORD_BYTES && !raw.is_empty() && !raw.contains('\'') {
+                let mut buf = [0u8; MAX_FUNCTION_WORD_BYTES];
+                buf[..raw.len()].copy_from_slice(raw.as_bytes());
+                buf.make_ascii_lowercase();
+                count(std::str::from_utf8(&buf[..raw.len()]).unwrap_or_default());
             }
         }
-    }
-    let mut ranked: Vec<(u32, &str)> = hits
-        .iter()
-        .zip(PROFILES)
-        .map(|(&h, (code, _))| (h, *code))
-        .collect();
-    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
-    match ranked.as_slice() {
-        // A clear winner: two hits at least, and a third more than the runner-up.
-        [(best, code), (second, _), ..]
-            if *best >= 2 && *best * 3 >= *second * 4 && best > second =>
-        {
-            code
+    } else {
+        let mut word = String::new();
+        for raw in text.split(|c: char| !(c.is_alphabetic() || c == '\'')) {
+            if raw.is_empty() || raw.contains('\'') || raw.len() > 4 * MAX_FUNCTION_WORD_BYTES {
+                continue;
+            }
+            word.clear();
+            word.extend(raw.chars().flat_map(char::to_lowercase));
+            count(&word);
         }
-        _ => "",
     }
+    // The first language with the most hits (the profiles' order breaks ties), and the
+    // runner-up's hits.
+    let mut best = 0;
+    for (i, &h) in hits.iter().enumerate() {
+        if h > hits[best] {
+            best = i;
+        }
+    }
+    let second = hits
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != best)
+        .map(|(_, &h)| h)
+        .max()
+        .unwrap_or(0);
+    let top = hits[best];
+    // A clear winner: two hits at least, and a third more than the runner-up.
+    if top >= 2 && top * 3 >= second * 4 && top > second {
+        PROFILES[best].0
+    } else {
+        ""
+    }
+}
+
+/// The longest function word, in bytes.
+const MAX_FUNCTION_WORD_BYTES: usize = 8;
+
+/// Every function word of the profiles, packed into a `u64` (its bytes, zero-padded), with
+/// a bit per language that uses it: one multiply and one or two compares per word of a text.
+struct FunctionWords {
+    /// Open addressing; a zero key is an empty slot.
+    slots: Vec<(u64, u16)>,
+}
+
+static FUNCTION_WORDS: std::sync::LazyLock<FunctionWords> =
+    std::sync::LazyLock::new(FunctionWords::build);
+
+impl FunctionWords {
+    fn build() -> Self {
+        let mut table = Self {
+            slots: vec![(0, 0); 1024],
+        };
+        for (language, (_, words)) in PROFILES.iter().enumerate() {
+            for word in words.iter() {
+                let key = pack(word).unwrap_or_else(|| panic!("{word:?} is too long"));
+                let slot = table.find(key);
+                table.slots[slot].0 = key;
+                table.slots[slot].1 |= 1 << language;
+            }
+        }
+        table
+    }
+
+    /// The slot holding `key`, or the empty slot where it belongs.
+    fn find(&self, key: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & mask;
+        while self.slots[slot].0 != 0 && self.slots[slot].0 != key {
+            slot = (slot + 1) & mask;
+        }
+        slot
+    }
+
+    /// Bit `i` is set when `word` (lowercase) is a function word of `PROFILES[i]`.
+    fn languages(&self, word: &str) -> u16 {
+        match pack(word) {
+            Some(key) => self.slots[self.find(key)].1,
+            None => 0,
+        }
+    }
+}
+
+fn pack(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_FUNCTION_WORD_BYTES {
+        return None;
+    }
+    let mut buf = [0u8; 8];
+    buf[..bytes.len()].copy_from_slice(bytes);
+    Some(u64::from_le_bytes(buf))
 }
 
 /// Languages decided by their script, when at least a third of the letters are in it.

@@ -4,7 +4,7 @@
 //! ```no_run
 //! use hearken_classify::{Classifier, Document, default_model};
 //!
-//! let classifier = Classifier::new(default_model().expect("the shipped model builds"));
+//! let classifier = Classifier::new(default_model().expect("the shipped model loads"));
 //! let c = classifier.classify(&Document {
 //!     text: "@acme my package never arrived and support won't answer".into(),
 //!     ..Document::default()
@@ -26,8 +26,8 @@ mod train;
 pub mod urgency;
 
 pub use classifier::{
-    Classification, Classifier, DEFAULT_EXAMPLES_JSONL, DefaultModelError, Document, Label,
-    Sentiment, default_examples, default_model,
+    Classification, Classifier, DEFAULT_EXAMPLES_JSONL, DEFAULT_MODEL, DefaultModelError, Document,
+    Label, Sentiment, default_examples, default_model,
 };
 pub use eval::Evaluation;
 pub use model::{

@@ -17,7 +17,7 @@ use std::io::{Read, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::eval::Evaluation;
-use crate::features::{self, Hasher, Scratch};
+use crate::features::{self, Hasher, Kind, Names, Scratch};
 use crate::sentiment::Vader;
 use crate::taxonomy::Taxonomy;
 
@@ -108,44 +108,305 @@ impl Linear {
         }
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
-        for b in &self.bias {
-            out.extend_from_slice(&b.to_le_bytes());
-        }
-        let rows: Vec<usize> = (0..self.weights.len() / self.classes.max(1))
-            .filter(|&i| self.row(i).iter().any(|&w| w != 0.0))
-            .collect();
-        out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
-        for i in rows {
-            out.extend_from_slice(&(i as u32).to_le_bytes());
-            for w in self.row(i) {
-                out.extend_from_slice(&w.to_le_bytes());
-            }
-        }
-    }
-
-    fn read(bytes: &mut &[u8], bits: u32, classes: usize) -> Result<Self, ModelError> {
-        let mut linear = Self::zeros(bits, classes);
-        for b in &mut linear.bias {
-            *b = take_f32(bytes)?;
-        }
-        let rows = take_u32(bytes)?;
-        for _ in 0..rows {
-            let i = take_u32(bytes)? as usize;
-            if i >= 1usize << bits {
-                return Err(ModelError::Corrupt(format!(
-                    "feature index {i} out of range"
-                )));
-            }
-            for c in 0..classes {
-                linear.weights[i * classes + c] = take_f32(bytes)?;
-            }
-        }
-        Ok(linear)
-    }
-
-    fn row(&self, i: usize) -> &[f32] {
+    pub(crate) fn row(&self, i: usize) -> &[f32] {
         &self.weights[i * self.classes..][..self.classes]
+    }
+
+    fn rows(&self) -> usize {
+        self.weights.len() / self.classes.max(1)
+    }
+}
+
+/// Sixteen weights on one cache line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(64))]
+struct Line([f32; LINE]);
+
+const LINE: usize = 16;
+
+/// Sixteen weights in 16-bit fixed point (a per-class scale), half a cache line: scoring
+/// reads these, so that the rows of the default model (20,000) fit in a core's L2 cache.
+/// Rounding moves a score by about 1e-5 of the largest weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(32))]
+struct QuantLine([i16; LINE]);
+
+/// Both classifiers for prediction, fused and compact: one row per hashed feature that has a
+/// weight, holding its department weights then its intent weights, padded to whole cache
+/// lines, rows in bucket order. Which buckets have a row is a bitmap with a running count per
+/// 64 buckets (`2^bits / 4` bytes: it stays in cache), so a feature without weights costs no
+/// memory read beyond it and a feature with weights costs one row. A dense table would be 16
+/// times larger and mostly zeros, and each feature a likely cache miss.
+#[derive(Clone, PartialEq)]
+pub(crate) struct Weights {
+    departments: usize,
+    intents: usize,
+    /// Lines per row.
+    lines: usize,
+    /// Per 64 buckets: which have a row, and how many rows come before them.
+    index: Vec<Rank>,
+    /// Row 0 is all zeros and stands for every bucket without weights; bucket rows follow.
+    rows: Vec<Line>,
+    /// `rows` in fixed point, for scoring.
+    quantised: Vec<QuantLine>,
+    /// Per class, the weight of one fixed-point unit.
+    scale: Vec<f32>,
+    /// Department biases then intent biases, padded like a row.
+    bias: Vec<f32>,
+}
+
+/// One classifier's rows as read: (bucket, offset of its first weight), and the weights.
+type ClassifierRows = (Vec<(u32, usize)>, Vec<f32>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Rank {
+    present: u64,
+    before: u32,
+}
+
+impl std::fmt::Debug for Weights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Hundreds of thousands of weights help nobody reading a debug print.
+        f.debug_struct("Weights")
+            .field("departments", &self.departments)
+            .field("intents", &self.intents)
+            .field("buckets", &(self.index.len() * 64))
+            .field("rows", &(self.rows.len() / self.lines - 1))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Weights {
+    fn empty(bits: u32, departments: usize, intents: usize) -> Self {
+        let lines = (departments + intents).div_ceil(LINE).max(1);
+        Self {
+            departments,
+            intents,
+            lines,
+            index: vec![Rank::default(); (1usize << bits).div_ceil(64)],
+            rows: vec![Line([0.0; LINE]); lines],
+            quantised: Vec::new(),
+            scale: Vec::new(),
+            bias: vec![0.0; lines * LINE],
+        }
+    }
+
+    pub(crate) fn from_linear(bits: u32, departments: &Linear, intents: &Linear) -> Self {
+        let mut weights = Self::empty(bits, departments.classes, intents.classes);
+        for (c, &b) in departments.bias.iter().chain(&intents.bias).enumerate() {
+            weights.bias[c] = b;
+        }
+        let mut row = Vec::with_capacity(departments.classes + intents.classes);
+        for bucket in 0..departments.rows().min(intents.rows()) {
+            row.clear();
+            row.extend_from_slice(departments.row(bucket));
+            row.extend_from_slice(intents.row(bucket));
+            if row.iter().any(|&w| w != 0.0) {
+                weights.push_row(bucket as u32, &row);
+            }
+        }
+        weights.finish();
+        weights
+    }
+
+    /// Appends the row of `bucket`, which must come after every bucket that has one;
+    /// [`Self::finish`] must follow the last push.
+    fn push_row(&mut self, bucket: u32, row: &[f32]) {
+        let rank = &mut self.index[bucket as usize / 64];
+        debug_assert!(rank.present >> (bucket % 64) == 0, "rows in bucket order");
+        rank.present |= 1 << (bucket % 64);
+        let start = self.rows.len();
+        self.rows
+            .extend(std::iter::repeat_n(Line([0.0; LINE]), self.lines));
+        for (class, &w) in row.iter().enumerate() {
+            self.rows[start + class / LINE].0[class % LINE] = w;
+        }
+    }
+
+    /// Counts the rows before each group of buckets and quantises the rows, after the
+    /// pushes.
+    fn finish(&mut self) {
+        let mut before = 0;
+        for rank in &mut self.index {
+            rank.before = before;
+            before += rank.present.count_ones();
+        }
+        let mut largest = vec![0f32; self.lines * LINE];
+        for (group, line) in self.rows.iter().enumerate() {
+            let classes = &mut largest[(group % self.lines) * LINE..][..LINE];
+            for (max, w) in classes.iter_mut().zip(&line.0) {
+                *max = max.max(w.abs());
+            }
+        }
+        self.scale = largest
+            .iter()
+            .map(|&max| {
+                if max > 0.0 {
+                    max / f32::from(i16::MAX)
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        self.quantised = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(group, line)| {
+                let scale = &self.scale[(group % self.lines) * LINE..][..LINE];
+                let mut q = [0i16; LINE];
+                for ((q, w), s) in q.iter_mut().zip(&line.0).zip(scale) {
+                    // In range by construction of the scale.
+                    *q = (w / s).round() as i16;
+                }
+                QuantLine(q)
+            })
+            .collect();
+    }
+
+    /// The first line of the row of `bucket` (row 0, all zeros, when it has none).
+    fn row_start(&self, bucket: u32) -> usize {
+        let rank = self.index[bucket as usize / 64];
+        let bit = 1u64 << (bucket % 64);
+        if rank.present & bit == 0 {
+            return 0;
+        }
+        let row = 1 + rank.before + (rank.present & (bit - 1)).count_ones();
+        row as usize * self.lines
+    }
+
+    /// The weight of `bucket` for `class` (departments first, then intents); zero when the
+    /// bucket has none.
+    pub(crate) fn weight(&self, bucket: u32, class: usize) -> f32 {
+        self.rows[self.row_start(bucket) + class / LINE].0[class % LINE]
+    }
+
+    /// Department scores then intent scores of the features `x` into `out`.
+    pub(crate) fn scores(&self, x: &[(u32, f32)], out: &mut Vec<f32>) {
+        out.clear();
+        out.resize(self.lines * LINE, 0.0);
+        let (sums, _) = out.as_chunks_mut::<LINE>();
+        for &(bucket, value) in x {
+            let start = self.row_start(bucket);
+            if start == 0 {
+                continue;
+            }
+            for (sum, line) in sums
+                .iter_mut()
+                .zip(&self.quantised[start..start + self.lines])
+            {
+                for (s, &q) in sum.iter_mut().zip(&line.0) {
+                    *s += value * f32::from(q);
+                }
+            }
+        }
+        for ((o, scale), bias) in out.iter_mut().zip(&self.scale).zip(&self.bias) {
+            *o = bias + scale * *o;
+        }
+        out.truncate(self.departments + self.intents);
+    }
+
+    pub(crate) fn departments(&self) -> usize {
+        self.departments
+    }
+
+    pub(crate) fn bias(&self, class: usize) -> f32 {
+        self.bias[class]
+    }
+
+    fn buckets(&self) -> impl Iterator<Item = u32> + '_ {
+        self.index.iter().enumerate().flat_map(|(word, rank)| {
+            (0..64u32)
+                .filter(move |bit| rank.present >> bit & 1 == 1)
+                .map(move |bit| word as u32 * 64 + bit)
+        })
+    }
+
+    /// Version 1 of the file format: per classifier, its biases and its non-zero rows.
+    fn write(&self, out: &mut Vec<u8>) {
+        let width = self.departments + self.intents;
+        for classes in [0..self.departments, self.departments..width] {
+            for b in &self.bias[classes.clone()] {
+                out.extend_from_slice(&b.to_le_bytes());
+            }
+            let buckets: Vec<u32> = self
+                .buckets()
+                .filter(|&bucket| classes.clone().any(|c| self.weight(bucket, c) != 0.0))
+                .collect();
+            out.extend_from_slice(&(buckets.len() as u32).to_le_bytes());
+            for bucket in buckets {
+                out.extend_from_slice(&bucket.to_le_bytes());
+                for c in classes.clone() {
+                    out.extend_from_slice(&self.weight(bucket, c).to_le_bytes());
+                }
+            }
+        }
+    }
+
+    fn read(
+        bytes: &mut &[u8],
+        bits: u32,
+        departments: usize,
+        intents: usize,
+    ) -> Result<Self, ModelError> {
+        let mut weights = Self::empty(bits, departments, intents);
+        // Each classifier's rows, in bucket order as the writer writes them: (bucket, first
+        // weight in `values`).
+        let mut tables: [ClassifierRows; 2] = Default::default();
+        for ((classes, first), (rows, values)) in [(departments, 0), (intents, departments)]
+            .into_iter()
+            .zip(&mut tables)
+        {
+            for class in first..first + classes {
+                weights.bias[class] = take_f32(bytes)?;
+            }
+            let count = take_u32(bytes)? as usize;
+            rows.reserve(count.min(1 << bits));
+            values.reserve(count.min(1 << bits) * classes);
+            for _ in 0..count {
+                let bucket = take_u32(bytes)?;
+                if bucket as usize >= 1usize << bits {
+                    return Err(ModelError::Corrupt(format!(
+                        "feature index {bucket} out of range"
+                    )));
+                }
+                if rows.last().is_some_and(|&(last, _)| last >= bucket) {
+                    return Err(ModelError::Corrupt(format!(
+                        "feature index {bucket} is out of order"
+                    )));
+                }
+                rows.push((bucket, values.len()));
+                for _ in 0..classes {
+                    values.push(take_f32(bytes)?);
+                }
+            }
+        }
+        // Merge the two bucket-ordered lists into fused rows.
+        let [
+            (department_rows, department_values),
+            (intent_rows, intent_values),
+        ] = &tables;
+        let (mut d, mut i) = (0, 0);
+        let mut row = vec![0f32; departments + intents];
+        while d < department_rows.len() || i < intent_rows.len() {
+            let next_d = department_rows.get(d).map_or(u32::MAX, |r| r.0);
+            let next_i = intent_rows.get(i).map_or(u32::MAX, |r| r.0);
+            let bucket = next_d.min(next_i);
+            row.fill(0.0);
+            if next_d == bucket {
+                let at = department_rows[d].1;
+                row[..departments].copy_from_slice(&department_values[at..at + departments]);
+                d += 1;
+            }
+            if next_i == bucket {
+                let at = intent_rows[i].1;
+                row[departments..].copy_from_slice(&intent_values[at..at + intents]);
+                i += 1;
+            }
+            weights.push_row(bucket, &row);
+        }
+        weights.finish();
+        Ok(weights)
     }
 }
 
@@ -195,8 +456,7 @@ pub struct LabelExplanation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     pub(crate) meta: ModelMeta,
-    pub(crate) departments: Linear,
-    pub(crate) intents: Linear,
+    pub(crate) weights: Weights,
 }
 
 thread_local! {
@@ -204,6 +464,11 @@ thread_local! {
 }
 
 impl Model {
+    pub(crate) fn from_linear(meta: ModelMeta, departments: &Linear, intents: &Linear) -> Self {
+        let weights = Weights::from_linear(meta.feature_bits, departments, intents);
+        Self { meta, weights }
+    }
+
     /// Header information: version, taxonomy, evaluations.
     pub fn meta(&self) -> &ModelMeta {
         &self.meta
@@ -232,35 +497,79 @@ impl Model {
     pub fn predict_with_compound(&self, text: &str, compound: f64) -> Prediction {
         SCRATCH.with_borrow_mut(|(scratch, scores)| {
             self.hasher().featurise(text, compound, scratch);
-            self.departments.scores(&scratch.features, scores);
-            let ids = &self.meta.taxonomy.departments;
-            let mut departments: Vec<LabelScore> = scores
-                .iter()
-                .zip(ids)
-                .map(|(&s, d)| (sigmoid(s), d))
-                .filter(|&(p, _)| p >= DEPARTMENT_THRESHOLD)
-                .map(|(p, d)| LabelScore {
-                    id: d.id.clone(),
-                    confidence: f64::from(p),
-                })
-                .collect();
-            departments.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-            self.intents.scores(&scratch.features, scores);
-            softmax(scores);
-            let (best, p) =
-                scores.iter().enumerate().fold(
-                    (0, f32::MIN),
-                    |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc },
-                );
-            let intent = LabelScore {
+            self.weights.scores(&scratch.features, scores);
+            self.decide(scores)
+        })
+    }
+
+    /// Departments and intent from the raw scores (departments first, then intents).
+    pub(crate) fn decide(&self, scores: &mut [f32]) -> Prediction {
+        let (departments, intents) = scores.split_at_mut(self.weights.departments());
+        let ids = &self.meta.taxonomy.departments;
+        let mut assigned: Vec<LabelScore> = departments
+            .iter()
+            .zip(ids)
+            .map(|(&s, d)| (sigmoid(s), d))
+            .filter(|&(p, _)| p >= DEPARTMENT_THRESHOLD)
+            .map(|(p, d)| LabelScore {
+                id: d.id.clone(),
+                confidence: f64::from(p),
+            })
+            .collect();
+        assigned.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        softmax(intents);
+        let (best, p) =
+            intents.iter().enumerate().fold(
+                (0, f32::MIN),
+                |acc, (i, &p)| {
+                    if p > acc.1 { (i, p) } else { acc }
+                },
+            );
+        Prediction {
+            departments: assigned,
+            intent: LabelScore {
                 id: self.meta.taxonomy.intents[best].id.clone(),
                 confidence: f64::from(p),
-            };
-            Prediction {
-                departments,
-                intent,
+            },
+        }
+    }
+
+    /// Every distinct feature of `text` with its name, kind, bucket and normalised value.
+    fn named_features(&self, text: &str, compound: f64) -> Vec<NamedFeature> {
+        let mut names = Names::new(self.hasher());
+        features::for_each_feature(text, compound, &mut Scratch::default(), &mut names);
+        let mut named: Vec<NamedFeature> = Vec::with_capacity(names.occurrences.len());
+        for occurrence in names.occurrences {
+            match named.iter_mut().find(|f| f.name == occurrence.name) {
+                Some(known) => known.value += occurrence.value,
+                None => named.push(NamedFeature {
+                    bucket: occurrence.bucket,
+                    name: occurrence.name,
+                    kind: occurrence.kind,
+                    value: occurrence.value,
+                }),
             }
-        })
+        }
+        // The norm of the hashed vector, where names that share a bucket add up.
+        let mut buckets: Vec<(u32, f32)> = named.iter().map(|f| (f.bucket, f.value)).collect();
+        buckets.sort_unstable_by_key(|&(bucket, _)| bucket);
+        buckets.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += next.1;
+            }
+            same
+        });
+        let norm = buckets
+            .iter()
+            .map(|&(_, v)| v * v)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
+        for feature in &mut named {
+            feature.value /= norm;
+        }
+        named
     }
 
     /// The features that decided each assigned department (or the most likely one, when
@@ -268,23 +577,10 @@ impl Model {
     pub fn explain(&self, text: &str, top: usize) -> (Prediction, Vec<LabelExplanation>) {
         let compound = Vader::new().polarity_scores(text).compound;
         let prediction = self.predict_with_compound(text, compound);
-        let hasher = self.hasher();
-        let mut scratch = Scratch::default();
-        let mut named: Vec<(String, u32, f32)> = Vec::new();
-        features::for_each_feature(text, compound, &mut scratch, |name, value| {
-            match named.iter_mut().find(|(n, _, _)| n == name) {
-                Some(entry) => entry.2 += value,
-                None => named.push((name.to_owned(), hasher.index(name), value)),
-            }
-        });
-        let norm = named
-            .iter()
-            .map(|(_, _, v)| v * v)
-            .sum::<f32>()
-            .sqrt()
-            .max(f32::MIN_POSITIVE);
+        let named = self.named_features(text, compound);
 
         let taxonomy = &self.meta.taxonomy;
+        let departments = taxonomy.departments.len();
         let mut labels: Vec<(&str, usize, f64)> = prediction
             .departments
             .iter()
@@ -294,10 +590,15 @@ impl Model {
             })
             .collect();
         if labels.is_empty() {
+            let mut scratch = Scratch::default();
             let mut scores = Vec::new();
-            hasher.featurise(text, compound, &mut scratch);
-            self.departments.scores(&scratch.features, &mut scores);
-            if let Some((c, &s)) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {
+            self.hasher().featurise(text, compound, &mut scratch);
+            self.weights.scores(&scratch.features, &mut scores);
+            if let Some((c, &s)) = scores[..departments]
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+            {
                 labels.push(("department", c, f64::from(sigmoid(s))));
             }
         }
@@ -306,22 +607,22 @@ impl Model {
             .iter()
             .position(|i| i.id == prediction.intent.id)
         {
-            labels.push(("intent", c, prediction.intent.confidence));
+            labels.push(("intent", departments + c, prediction.intent.confidence));
         }
 
         let explanations = labels
             .into_iter()
-            .map(|(kind, c, score)| {
-                let (linear, id) = if kind == "intent" {
-                    (&self.intents, &taxonomy.intents[c].id)
+            .map(|(kind, class, score)| {
+                let id = if kind == "intent" {
+                    &taxonomy.intents[class - departments].id
                 } else {
-                    (&self.departments, &taxonomy.departments[c].id)
+                    &taxonomy.departments[class].id
                 };
                 let mut features: Vec<FeatureWeight> = named
                     .iter()
-                    .map(|(name, index, value)| FeatureWeight {
-                        feature: name.clone(),
-                        weight: f64::from(value / norm * linear.row(*index as usize)[c]),
+                    .map(|f| FeatureWeight {
+                        feature: f.name.clone(),
+                        weight: f64::from(f.value * self.weights.weight(f.bucket, class)),
                     })
                     .filter(|f| f.weight != 0.0)
                     .collect();
@@ -331,12 +632,42 @@ impl Model {
                     kind: kind.to_owned(),
                     id: id.clone(),
                     score,
-                    bias: f64::from(linear.bias[c]),
+                    bias: f64::from(self.weights.bias(class)),
                     features,
                 }
             })
             .collect();
         (prediction, explanations)
+    }
+
+    /// Why `text` went to `department` (an index in the taxonomy): the features that pushed
+    /// it there most, human-readable (`word "refund"`, `#delayed`, `@united`), strongest
+    /// first, at most `count`.
+    pub(crate) fn routing_reasons(
+        &self,
+        text: &str,
+        compound: f64,
+        department: usize,
+        count: usize,
+    ) -> Vec<String> {
+        let mut pushes: Vec<(f32, NamedFeature)> = self
+            .named_features(text, compound)
+            .into_iter()
+            .map(|f| (f.value * self.weights.weight(f.bucket, department), f))
+            .filter(|&(push, _)| push > 0.0)
+            .collect();
+        pushes.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut reasons: Vec<String> = Vec::with_capacity(count);
+        for (_, feature) in pushes {
+            if reasons.len() == count {
+                break;
+            }
+            let reason = feature.readable();
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+        reasons
     }
 
     /// The model in its file format.
@@ -348,8 +679,7 @@ impl Model {
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(header.len() as u32).to_le_bytes());
         out.extend_from_slice(&header);
-        self.departments.write(&mut out);
-        self.intents.write(&mut out);
+        self.weights.write(&mut out);
         Ok(out)
     }
 
@@ -389,23 +719,46 @@ impl Model {
                 meta.feature_bits
             )));
         }
-        let departments = Linear::read(
+        let weights = Weights::read(
             &mut bytes,
             meta.feature_bits,
             meta.taxonomy.departments.len(),
+            meta.taxonomy.intents.len(),
         )?;
-        let intents = Linear::read(&mut bytes, meta.feature_bits, meta.taxonomy.intents.len())?;
         if !bytes.is_empty() {
             return Err(ModelError::Corrupt(format!(
                 "{} trailing bytes",
                 bytes.len()
             )));
         }
-        Ok(Self {
-            meta,
-            departments,
-            intents,
-        })
+        Ok(Self { meta, weights })
+    }
+}
+
+/// A feature of one text, for explanations.
+#[derive(Debug)]
+struct NamedFeature {
+    name: String,
+    kind: Kind,
+    bucket: u32,
+    /// Normalised value, as the model sees it.
+    value: f32,
+}
+
+impl NamedFeature {
+    /// The feature as a person reads it: `word "refund"`, `#delayed`, `@united`.
+    fn readable(&self) -> String {
+        let body = &self.name[self.kind.prefix().len()..];
+        match self.kind {
+            Kind::Sentiment => format!("{body} sentiment"),
+            Kind::Word => format!("word {body:?}"),
+            Kind::Bigram => format!("words {body:?}"),
+            Kind::CharGram => format!("word part {:?}", body.trim_matches(['<', '>'])),
+            Kind::Hashtag => format!("#{body}"),
+            Kind::Mention => format!("@{body}"),
+            Kind::Emoji => format!("emoji {body}"),
+            Kind::Domain => format!("link to {body}"),
+        }
     }
 }
 

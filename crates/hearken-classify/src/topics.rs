@@ -8,6 +8,8 @@
 /// At most this many topics per text.
 pub const MAX_TOPICS: usize = 5;
 
+use crate::sentiment::FastHash;
+
 /// Words that never start or end a key phrase (English plus the commonest social filler).
 const STOP_WORDS: &[&str] = &[
     "about", "after", "again", "all", "also", "and", "any", "are", "been", "before", "being",
@@ -29,45 +31,76 @@ pub fn extract(text: &str) -> Vec<String> {
             topics.push(topic);
         }
     };
-    for chunk in text.split_whitespace() {
-        if let Some(tag) = chunk.strip_prefix('#') {
-            let tag = tag.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
-            if !tag.is_empty() && tag.chars().any(char::is_alphabetic) {
-                push(format!("#{}", tag.to_lowercase()), &mut topics);
+    if text.contains('#') {
+        for chunk in text.split_whitespace() {
+            if let Some(tag) = chunk.strip_prefix('#') {
+                let tag = tag.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+                if !tag.is_empty() && tag.chars().any(char::is_alphabetic) {
+                    push(format!("#{}", tag.to_lowercase()), &mut topics);
+                }
             }
         }
     }
-    let words: Vec<Option<String>> = text
-        .split_whitespace()
-        .flat_map(|chunk| {
-            // Mentions, hashtags and links are not prose; they break phrases.
-            let skip = chunk.starts_with(['@', '#']) || chunk.contains("://");
-            let word: String = chunk
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .chars()
-                .filter(|&c| c != '\'' && c != '’')
-                .flat_map(char::to_lowercase)
-                .collect();
-            // Punctuation at the end of a chunk ends the phrase too.
-            let ends = chunk.ends_with(['.', ',', '!', '?', ';', ':']);
-            let keep = !skip && is_phrase_word(&word);
-            [Some(keep.then_some(word)), ends.then_some(None)]
-        })
-        .flatten()
-        .collect();
-    for pair in words.windows(2) {
-        if let [Some(a), Some(b)] = pair {
-            push(format!("{a} {b}"), &mut topics);
+    if topics.len() == MAX_TOPICS {
+        return topics;
+    }
+    // Phrase words, lowercased one after another in `lowered`; `previous` is the last one
+    // when nothing (a stop word, punctuation, a link) came between.
+    let mut lowered = String::new();
+    let mut previous: Option<std::ops::Range<usize>> = None;
+    for chunk in text.split_whitespace() {
+        // Mentions, hashtags and links are not prose; they break phrases.
+        let skip = chunk.starts_with(['@', '#']) || chunk.contains("://");
+        let trimmed = chunk.trim_matches(|c: char| !c.is_alphanumeric());
+        let start = lowered.len();
+        let is_word = !skip && lower_phrase_word(trimmed, &mut lowered);
+        let word = is_word.then_some(start..lowered.len());
+        if let (Some(first), Some(second)) = (&previous, &word) {
+            push(
+                format!("{} {}", &lowered[first.clone()], &lowered[second.clone()]),
+                &mut topics,
+            );
+            if topics.len() == MAX_TOPICS {
+                break;
+            }
+        }
+        // Punctuation at the end of a chunk ends the phrase too.
+        let ends = chunk.ends_with(['.', ',', '!', '?', ';', ':']);
+        previous = if ends { None } else { word };
+        if previous.is_none() {
+            lowered.clear();
         }
     }
     topics
 }
 
-fn is_phrase_word(word: &str) -> bool {
-    word.chars().count() >= 3
-        && word.chars().all(char::is_alphabetic)
-        && !STOP_WORDS.contains(&word)
+/// Appends `word` lowercased, without apostrophes, to `lowered` when it can be part of a key
+/// phrase: three letters or more, letters only, not a stop word.
+fn lower_phrase_word(word: &str, lowered: &mut String) -> bool {
+    let start = lowered.len();
+    let mut letters = 0;
+    for c in word.chars() {
+        if c == '\'' || c == '’' {
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            if !lower.is_alphabetic() {
+                lowered.truncate(start);
+                return false;
+            }
+            letters += 1;
+            lowered.push(lower);
+        }
+    }
+    if letters < 3 || STOP_WORD_SET.contains(&lowered[start..]) {
+        lowered.truncate(start);
+        return false;
+    }
+    true
 }
+
+static STOP_WORD_SET: std::sync::LazyLock<std::collections::HashSet<&str, FastHash>> =
+    std::sync::LazyLock::new(|| STOP_WORDS.iter().copied().collect());
 
 #[cfg(test)]
 mod tests {

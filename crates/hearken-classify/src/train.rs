@@ -104,19 +104,16 @@ pub fn train(
     let holdout = encoded;
     let (departments, intents) = fit(taxonomy, training, options, &mut rng);
 
-    let mut model = Model {
-        meta: ModelMeta {
-            version: String::new(),
-            // Set after hashing, so the version depends on content, not on the clock.
-            created_unix_seconds: 0,
-            taxonomy: taxonomy.clone(),
-            feature_bits: options.feature_bits,
-            department_evaluation: None,
-            intent_evaluation: None,
-        },
-        departments,
-        intents,
+    let meta = ModelMeta {
+        version: String::new(),
+        // Set after hashing, so the version depends on content, not on the clock.
+        created_unix_seconds: 0,
+        taxonomy: taxonomy.clone(),
+        feature_bits: options.feature_bits,
+        department_evaluation: None,
+        intent_evaluation: None,
     };
+    let mut model = Model::from_linear(meta, &departments, &intents);
     if !holdout.is_empty() {
         let (d, i) = outcomes(&model, &holdout);
         model.meta.department_evaluation = Some(eval::multi_label(&taxonomy.department_ids(), &d));
@@ -153,18 +150,15 @@ pub fn cross_validate(
         let test: Vec<Encoded> = test.into_iter().map(|(_, e)| e.clone()).collect();
         let training = training.into_iter().map(|(_, e)| e.clone()).collect();
         let (d, i) = fit(taxonomy, training, options, &mut rng);
-        let model = Model {
-            meta: ModelMeta {
-                version: String::new(),
-                created_unix_seconds: 0,
-                taxonomy: taxonomy.clone(),
-                feature_bits: options.feature_bits,
-                department_evaluation: None,
-                intent_evaluation: None,
-            },
-            departments: d,
-            intents: i,
+        let meta = ModelMeta {
+            version: String::new(),
+            created_unix_seconds: 0,
+            taxonomy: taxonomy.clone(),
+            feature_bits: options.feature_bits,
+            department_evaluation: None,
+            intent_evaluation: None,
         };
+        let model = Model::from_linear(meta, &d, &i);
         let (d, i) = outcomes(&model, &test);
         departments.extend(d);
         intents.extend(i);
@@ -265,9 +259,11 @@ fn outcomes(model: &Model, examples: &[Encoded]) -> (Vec<MultiLabelOutcome>, Vec
     let mut scores = Vec::new();
     let mut outcomes = Vec::with_capacity(examples.len());
     let mut intent_pairs = Vec::new();
+    let department_count = model.taxonomy().departments.len();
     for ex in examples {
-        model.departments.scores(&ex.features, &mut scores);
-        let mut predicted: Vec<(usize, f32)> = scores
+        model.weights.scores(&ex.features, &mut scores);
+        let (departments, intents) = scores.split_at(department_count);
+        let mut predicted: Vec<(usize, f32)> = departments
             .iter()
             .map(|&s| sigmoid(s))
             .enumerate()
@@ -279,9 +275,7 @@ fn outcomes(model: &Model, examples: &[Encoded]) -> (Vec<MultiLabelOutcome>, Vec
             predicted: predicted.into_iter().map(|(c, _)| c).collect(),
         });
         if let Some(truth) = ex.intent {
-            model.intents.scores(&ex.features, &mut scores);
-            let best = argmax(&scores);
-            intent_pairs.push((truth, best));
+            intent_pairs.push((truth, argmax(intents)));
         }
     }
     (outcomes, intent_pairs)

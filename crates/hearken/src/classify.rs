@@ -35,13 +35,25 @@ pub fn classify_file(
     output: &Path,
     model: Option<&Path>,
 ) -> anyhow::Result<usize> {
+    classify_file_with_reasons(input, format, output, model, 0)
+}
+
+/// As [`classify_file`], each object with up to `reasons` routing reasons (`routing_reasons`,
+/// as in the gRPC `Classification`) when it has a department.
+pub fn classify_file_with_reasons(
+    input: &Path,
+    format: InputFormat,
+    output: &Path,
+    model: Option<&Path>,
+    reasons: usize,
+) -> anyhow::Result<usize> {
     let documents =
         read_documents(open(input)?, format).with_context(|| format!("in {}", input.display()))?;
     let classifier = Classifier::new(load_model(model)?);
     let file =
         File::create(output).with_context(|| format!("cannot create {}", output.display()))?;
     let mut writer = BufWriter::new(file);
-    let written = classify_all(&classifier, &documents, &mut writer)?;
+    let written = classify_all(&classifier, &documents, reasons, &mut writer)?;
     writer.flush()?;
     Ok(written)
 }

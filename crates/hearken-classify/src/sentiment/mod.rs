@@ -20,6 +20,7 @@ mod rules;
 use std::borrow::Cow;
 use std::fmt;
 
+pub(crate) use lexicon::FastHash;
 use lexicon::{LEXICONS, Lexicons};
 use rules::Word;
 

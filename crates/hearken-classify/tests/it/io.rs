@@ -58,7 +58,7 @@ fn output_is_one_json_object_per_input_in_order() {
     .expect("jsonl");
     let mut out = Vec::new();
     assert_eq!(
-        classify_all(&classifier, &docs, &mut out).expect("written"),
+        classify_all(&classifier, &docs, 0, &mut out).expect("written"),
         50
     );
     let lines: Vec<serde_json::Value> = String::from_utf8(out)

@@ -1,6 +1,8 @@
 //! The trainable model on the shipped examples: held-out quality, determinism, file format.
 
-use hearken_classify::{Model, Taxonomy, TrainOptions, cross_validate, default_examples, train};
+use hearken_classify::{
+    Model, Taxonomy, TrainOptions, cross_validate, default_examples, default_model, train,
+};
 
 use crate::data::print_evaluation;
 
@@ -34,6 +36,23 @@ fn shipped_examples_train_a_useful_model_on_a_seeded_holdout() {
         "intent accuracy {}",
         intents.accuracy
     );
+}
+
+#[test]
+fn the_shipped_default_model_is_the_training_of_the_shipped_examples() {
+    let examples = default_examples().expect("shipped examples parse");
+    let options = TrainOptions {
+        holdout_fraction: 0.0,
+        ..TrainOptions::default()
+    };
+    let trained = train(&Taxonomy::default_taxonomy(), &examples, &options, 0).expect("trains");
+    let shipped = default_model().expect("the shipped model loads");
+    assert_eq!(
+        shipped.version(),
+        trained.version(),
+        "data/default.model is stale: retrain it as data/README.md says"
+    );
+    assert_eq!(shipped.taxonomy(), &Taxonomy::default_taxonomy());
 }
 
 #[test]
