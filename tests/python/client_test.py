@@ -1,5 +1,5 @@
 """Hearken's contracts from another language: Python stubs generated from proto/ drive a
-running server (ingest, list, classify, health), then a client with no stubs at all calls the
+running server (ingest, list, classify, report, health), then a client with no stubs at all calls the
 services through server reflection only, as another company's system would.
 
 Usage: python client_test.py STUBS_DIR SERVER_ADDRESS   (tests/python/run.sh does it all)
@@ -10,16 +10,19 @@ import unittest
 STUBS, ADDRESS = sys.argv[1], sys.argv[2]
 sys.path.insert(0, STUBS)
 
+import time  # noqa: E402
+
 import grpc  # noqa: E402
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 from hearken.v1 import classify_pb2  # noqa: E402
 from hearken.v1 import ingest_pb2, ingest_pb2_grpc, mention_pb2  # noqa: E402
 from hearken.v1 import classify_pb2_grpc  # noqa: E402
+from hearken.v1 import report_pb2, report_pb2_grpc  # noqa: E402
 
 
-def mention(external_id, text, handle="pyclient"):
+def mention(external_id, text, handle="pyclient", source="twitter"):
     return mention_pb2.Mention(
-        source="twitter",
+        source=source,
         external_id=external_id,
         author=mention_pb2.Author(handle=handle, followers_count=120),
         text=text,
@@ -64,6 +67,29 @@ class GeneratedStubs(unittest.TestCase):
         self.assertEqual(answer[0].departments[0].id, "customer_service")
         self.assertEqual(answer[1].intent.id, "job_inquiry")
 
+    def test_report_counts_what_was_enriched(self):
+        ingest = ingest_pb2_grpc.IngestServiceStub(self.channel)
+        batch = [
+            mention("r-1", "@united lost my luggage again", source="pyreport"),
+            mention("r-2", "Great crew on UA 12 today, thanks!", source="pyreport"),
+        ]
+        ingest.IngestBatch(ingest_pb2.IngestBatchRequest(mentions=batch))
+        report = report_pb2_grpc.ReportServiceStub(self.channel)
+        only_ours = report_pb2.ReportFilter(dimensions=[report_pb2.DimensionFilter(
+            dimension=report_pb2.DIMENSION_SOURCE, values=["pyreport"])])
+        request = report_pb2.VolumeRequest(
+            filter=only_ours, bucket_width=report_pb2.BUCKET_WIDTH_DAY,
+            group_by=report_pb2.DIMENSION_SENTIMENT)
+        deadline = time.monotonic() + 60
+        while True:
+            series = report.Volume(request).series
+            counted = sum(p.count for s in series for p in s.points)
+            if counted == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(counted, 2)
+        self.assertEqual({s.key for s in series}, {"negative", "positive"})
+
     def test_bad_input_is_invalid_argument(self):
         classify = classify_pb2_grpc.ClassifyServiceStub(self.channel)
         with self.assertRaises(grpc.RpcError) as caught:
@@ -80,7 +106,7 @@ class ReflectionOnly(unittest.TestCase):
         client = Client.get_by_endpoint(ADDRESS)
         services = set(client.service_names)
         for name in ("hearken.v1.IngestService", "hearken.v1.ClassifyService",
-                     "hearken.v1.InfluenceService"):
+                     "hearken.v1.InfluenceService", "hearken.v1.ReportService"):
             self.assertIn(name, services)
         answer = client.request("hearken.v1.ClassifyService", "Classify", {
             "documents": [{"id": "r", "text": "Thank you, the crew was wonderful!"}],

@@ -20,7 +20,7 @@ trap '[[ -n $server ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 touch "$work/hearken/__init__.py" "$work/hearken/v1/__init__.py"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --listen "127.0.0.1:$port" --http 127.0.0.1:0 --enrich false \
+"$bin" serve --listen "127.0.0.1:$port" --http 127.0.0.1:0 \
     --database-url "sqlite://$work/hearken.db" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
