@@ -70,7 +70,7 @@ class GeneratedStubs(unittest.TestCase):
     def test_report_counts_what_was_enriched(self):
         ingest = ingest_pb2_grpc.IngestServiceStub(self.channel)
         batch = [
-            mention("r-1", "@united lost my luggage again", source="pyreport"),
+            mention("r-1", "@united terrible service, the worst flight ever, I hate it", source="pyreport"),
             mention("r-2", "Great crew on UA 12 today, thanks!", source="pyreport"),
         ]
         ingest.IngestBatch(ingest_pb2.IngestBatchRequest(mentions=batch))
