@@ -95,6 +95,9 @@ enum Command {
         /// A model from `hearken train`; the default model otherwise.
         #[arg(long, env = "HEARKEN_MODEL")]
         model: Option<PathBuf>,
+        /// Up to N routing reasons per text (`routing_reasons`, as in the gRPC Classification).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=20))]
+        reasons: u8,
     },
     /// Train a department and intent model from a taxonomy and labelled examples.
     ///
@@ -274,9 +277,15 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             format,
             output,
             model,
+            reasons,
         } => {
-            let written =
-                hearken::classify::classify_file(&input, format, &output, model.as_deref())?;
+            let written = hearken::classify::classify_file_with_reasons(
+                &input,
+                format,
+                &output,
+                model.as_deref(),
+                usize::from(reasons),
+            )?;
             println!("classified {written} texts into {}", output.display());
         }
         Command::Train {
