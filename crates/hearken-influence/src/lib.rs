@@ -27,6 +27,7 @@ pub use graph::{Graph, GraphError};
 pub use grpc::{InfluenceGrpc, MAX_LISTED_ERRORS, grpc_service};
 pub use mapping::{
     interactions_from_mention, interactions_from_mention_with, interactions_from_mentions,
+    interactions_from_mentions_with,
 };
 pub use node_index::NodeIndex;
 pub use pagerank::{PageRank, PageRankError, PageRankOptions, pagerank};

@@ -35,6 +35,15 @@ pub fn interactions_from_mention(mention: &Mention) -> Vec<Interaction> {
 /// The interactions in every mention of `mentions`, resolving replies, quotes and reposts of
 /// mentions in the same batch (same source) to their authors.
 pub fn interactions_from_mentions(mentions: &[Mention]) -> Vec<Interaction> {
+    interactions_from_mentions_with(mentions, |_, _| None)
+}
+
+/// As [`interactions_from_mentions`], and `author_of(source, external_id)` names the authors of
+/// mentions outside the batch (for instance, looked up in the store).
+pub fn interactions_from_mentions_with(
+    mentions: &[Mention],
+    author_of: impl Fn(&str, &str) -> Option<String>,
+) -> Vec<Interaction> {
     let authors: HashMap<(&str, &str), &str> = mentions
         .iter()
         .filter_map(|m| {
@@ -48,10 +57,12 @@ pub fn interactions_from_mentions(mentions: &[Mention]) -> Vec<Interaction> {
     mentions
         .iter()
         .flat_map(|mention| {
+            let source = mention.source.as_str();
             interactions_from_mention_with(mention, |external_id| {
                 authors
-                    .get(&(mention.source.as_str(), external_id))
+                    .get(&(source, external_id))
                     .map(|handle| (*handle).to_owned())
+                    .or_else(|| author_of(source, external_id))
             })
         })
         .collect()

@@ -102,7 +102,9 @@ fn words(list: &str) -> Vec<String> {
     list.split_whitespace().map(str::to_owned).collect()
 }
 
-pub(crate) fn mention(stored: StoredMention) -> pb::Mention {
+/// A stored mention as the contract shows it, with its classification once enriched; the one
+/// mapping behind ListMentions, the report service's inboxes and exports.
+pub fn mention(stored: StoredMention) -> pb::Mention {
     let classification = classification(&stored);
     let e = stored.enrichment;
     pb::Mention {

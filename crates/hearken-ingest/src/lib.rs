@@ -11,6 +11,7 @@ mod queue;
 mod service;
 mod topics;
 
+pub use convert::mention as contract_mention;
 pub use error::IngestError;
 pub use grpc::grpc_service;
 pub use queue::{QueueGauge, RETRY_AFTER};

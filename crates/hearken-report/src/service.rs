@@ -509,7 +509,7 @@ fn inbox_item(item: InboxItemRecord) -> pb::InboxItem {
         })
         .collect();
     pb::InboxItem {
-        mention: Some(convert::mention(item.mention)),
+        mention: Some(hearken_ingest::contract_mention(item.mention)),
         owner_department: item.owner_department,
         other_departments,
         priority: item.priority,

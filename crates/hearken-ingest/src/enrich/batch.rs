@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hearken_geo::{Evidence, Gazetteer, LocationInput};
-use hearken_influence::mapping::{interactions_from_mention_with, normalize_handle};
+use hearken_influence::mapping::{interactions_from_mentions_with, normalize_handle};
 use hearken_proto::v1 as pb;
 use hearken_store::enrich::{EnrichedMention, Enrichment, ResolvedPlace, SentimentScores};
 use hearken_store::{Store, StoreError, StoredMention};
@@ -61,32 +61,11 @@ pub(crate) async fn referenced_authors(
 /// Every interaction the batch's mentions state, with referenced authors resolved from the
 /// batch itself and from `known`.
 pub(crate) fn interactions(mentions: &[pb::Mention], known: &KnownAuthors) -> Vec<pb::Interaction> {
-    let in_batch: HashMap<(&str, &str), &str> = mentions
-        .iter()
-        .filter_map(|m| {
-            let author = m.author.as_ref()?;
-            Some((
-                (m.source.as_str(), m.external_id.as_str()),
-                author.handle.as_str(),
-            ))
-        })
-        .collect();
-    mentions
-        .iter()
-        .flat_map(|mention| {
-            interactions_from_mention_with(mention, |external_id| {
-                let source = mention.source.as_str();
-                in_batch
-                    .get(&(source, external_id))
-                    .map(|handle| (*handle).to_owned())
-                    .or_else(|| {
-                        known
-                            .get(&(source.to_owned(), external_id.to_owned()))
-                            .cloned()
-                    })
-            })
-        })
-        .collect()
+    interactions_from_mentions_with(mentions, |source, external_id| {
+        known
+            .get(&(source.to_owned(), external_id.to_owned()))
+            .cloned()
+    })
 }
 
 /// The batch's authors as observed in their mentions.
