@@ -89,6 +89,7 @@ impl ServeConfig {
                 classify_url: None,
                 influence_url: None,
                 enrich_batch: 256,
+                enrich_concurrency: 4,
                 enrich_max_attempts: 8,
                 enrich_lease_secs: 60,
                 enrich: true,
@@ -201,6 +202,10 @@ pub struct EnrichArgs {
     /// Mentions claimed and classified together.
     #[arg(long, env = "HEARKEN_ENRICH_BATCH", default_value_t = 256)]
     pub enrich_batch: u32,
+    /// Batches enriched at once: with a scaled classifier, about the number of its replicas
+    /// or more, so that every replica has work.
+    #[arg(long, env = "HEARKEN_ENRICH_CONCURRENCY", default_value_t = 4)]
+    pub enrich_concurrency: usize,
     /// Failed attempts before a mention is moved to the dead letter status.
     #[arg(long, env = "HEARKEN_ENRICH_MAX_ATTEMPTS", default_value_t = 8)]
     pub enrich_max_attempts: i32,
@@ -217,6 +222,7 @@ impl EnrichArgs {
     pub fn worker(&self) -> EnrichConfig {
         EnrichConfig {
             batch_size: self.enrich_batch.max(1),
+            concurrency: self.enrich_concurrency.max(1),
             max_attempts: self.enrich_max_attempts.max(1),
             lease: Duration::from_secs(self.enrich_lease_secs.max(1)),
             ..EnrichConfig::default()

@@ -173,3 +173,33 @@ fn record_error_display_names_line_and_field() {
         "record 3 (line 5), field text: invalid UTF-8"
     );
 }
+
+#[test]
+fn deep_nesting_and_huge_fields_fail_only_their_record() {
+    // serde_json stops at 128 levels: a line nested 100,000 deep is an error, not a stack overflow.
+    let deep = format!(
+        r#"{{"external_id":"deep","text":"x","author":{}1{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let huge = format!(
+        r#"{{"source":"twitter","external_id":"huge","text":"{}","author":{{"handle":"h"}},"create_time":"2024-06-10T14:03:22Z"}}"#,
+        "a".repeat(8 << 20)
+    );
+    let good = r#"{"source":"twitter","external_id":"good","text":"fine","author":{"handle":"g"},"create_time":"2024-06-10T14:03:22Z"}"#;
+    let data = [deep.as_str(), good, huge.as_str()].join("\n");
+    let parsed = parse(data.as_bytes(), Format::Jsonl, None).expect("the file parses");
+    let errors: Vec<_> = parsed.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, Some(1));
+    assert!(
+        errors[0].reason.contains("recursion limit"),
+        "{}",
+        errors[0].reason
+    );
+    // The reader keeps a huge text whole; the ingest service's length limit rejects it with
+    // its own error (crates/hearken/tests/it/ingest.rs).
+    let ids: Vec<_> = parsed.mentions().map(|m| m.external_id.as_str()).collect();
+    assert_eq!(ids, ["good", "huge"]);
+    assert_eq!(find(&parsed, "huge").text.len(), 8 << 20);
+}

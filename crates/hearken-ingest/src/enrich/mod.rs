@@ -18,6 +18,7 @@ use hearken_store::{Store, StoreError, StoredMention};
 use hearken_telemetry::metrics;
 use pb::classify_service_client::ClassifyServiceClient;
 use pb::influence_service_client::InfluenceServiceClient;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
@@ -28,6 +29,9 @@ pub use backoff::Backoff;
 pub struct EnrichConfig {
     /// Mentions claimed and classified together.
     pub batch_size: u32,
+    /// Batches in flight at once. Each is claimed on its own, so they never overlap; with
+    /// several, a scaled classifier's replicas work in parallel instead of taking turns.
+    pub concurrency: usize,
     /// How long a claim holds before another worker may take the batch over.
     pub lease: Duration,
     /// Claims of one mention before it is dead-lettered.
@@ -45,6 +49,7 @@ impl Default for EnrichConfig {
     fn default() -> Self {
         Self {
             batch_size: 256,
+            concurrency: 4,
             lease: Duration::from_secs(60),
             max_attempts: 8,
             call_timeout: Duration::from_secs(15),
@@ -94,9 +99,25 @@ impl Enricher {
         }
     }
 
-    /// Enriches batches until `stop` is cancelled; a batch in progress is finished first.
+    /// Enriches batches until `stop` is cancelled, `concurrency` at a time; batches in
+    /// progress are finished first.
     pub async fn run(self, stop: CancellationToken) {
-        tracing::info!(batch_size = self.config.batch_size, "enrich worker started");
+        let lanes = self.config.concurrency.max(1);
+        tracing::info!(
+            batch_size = self.config.batch_size,
+            lanes,
+            "enrich worker started"
+        );
+        let mut running = JoinSet::new();
+        for _ in 0..lanes {
+            running.spawn(self.clone().lane(stop.clone()));
+        }
+        while running.join_next().await.is_some() {}
+        tracing::info!("enrich worker stopped");
+    }
+
+    /// One batch after another until `stop` is cancelled.
+    async fn lane(self, stop: CancellationToken) {
         let mut store_backoff = 0u32;
         while !stop.is_cancelled() {
             match self.enrich_batch().await {
@@ -115,7 +136,6 @@ impl Enricher {
                 }
             }
         }
-        tracing::info!("enrich worker stopped");
     }
 
     /// Claims and enriches one batch; returns how many mentions it claimed.

@@ -44,6 +44,28 @@ async fn classify_role_needs_no_store_and_serves_only_the_classifier() {
         .polarity_scores("My refund never arrived, third email to support");
     assert_eq!(refund.sentiment.unwrap().compound, vader.compound);
 
+    // A caller pinned to a model this replica does not serve is told so, not answered by
+    // another model.
+    let status = within(client.classify(pb::ClassifyRequest {
+        documents: vec![pb::Document {
+            text: "hello".into(),
+            ..Default::default()
+        }],
+        model_version: "not-this-one".into(),
+        ..Default::default()
+    }))
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let details = status.get_error_details();
+    let violation = &details.bad_request().unwrap().field_violations[0];
+    assert_eq!(violation.field, "model_version");
+    assert!(
+        violation.description.contains(&hiring.model_version),
+        "{}",
+        violation.description
+    );
+
     let status = within(app.ingest.list_topics(pb::ListTopicsRequest {}))
         .await
         .unwrap_err();

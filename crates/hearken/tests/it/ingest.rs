@@ -364,3 +364,52 @@ async fn lists_pages_and_filters() {
     );
     app.stop().await;
 }
+
+/// A client that goes away mid-stream keeps the chunks the server committed; nothing of the
+/// unfinished stream is half-written, and the server goes on serving.
+#[tokio::test]
+async fn a_client_that_disconnects_keeps_what_it_sent() {
+    let dir = TempDir::new();
+    let mut app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    let (chunks, receiver) = tokio::sync::mpsc::channel(4);
+    let mut client = app.ingest.clone();
+    let call = tokio::spawn(async move {
+        client
+            .ingest(tokio_stream::wrappers::ReceiverStream::new(receiver))
+            .await
+    });
+    for chunk in 0..3 {
+        let mentions = (0..100)
+            .map(|i| mention(&format!("d-{chunk}-{i}"), "still streaming"))
+            .collect();
+        chunks.send(pb::IngestRequest { mentions }).await.unwrap();
+    }
+    // Each chunk is committed as it arrives: wait for all three, then vanish mid-stream.
+    within(async {
+        while app
+            .all_mentions(pb::ListMentionsRequest::default())
+            .await
+            .len()
+            < 300
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    call.abort();
+    drop(chunks);
+    assert!(call.await.unwrap_err().is_cancelled());
+
+    let stored = app.all_mentions(pb::ListMentionsRequest::default()).await;
+    assert_eq!(stored.len(), 300);
+    let again = within(app.ingest.ingest_batch(pb::IngestBatchRequest {
+        mentions: vec![mention("d-0-0", "again"), mention("d-after", "new")],
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+    .summary
+    .unwrap();
+    assert_eq!((again.accepted_count, again.duplicate_count), (1, 1));
+    app.stop().await;
+}
