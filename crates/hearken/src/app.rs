@@ -26,6 +26,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
 use crate::access_log::AccessLogLayer;
+use crate::auth::{AuthLayer, Tokens};
 use crate::config::ServeConfig;
 use crate::http::Serving;
 use crate::peers::{PeerOptions, balanced};
@@ -49,6 +50,8 @@ pub struct App {
     reports: Option<Reports>,
     /// Where the enrich worker calls classify and influence, when this server runs one.
     enrich_peers: Option<PeerUrls>,
+    /// The accepted tokens; `None` when authentication is off.
+    tokens: Option<Arc<Tokens>>,
 }
 
 /// The URLs of the services the enrich worker calls.
@@ -62,6 +65,19 @@ impl App {
     /// Connects to the store (applying migrations) when a role needs it, loads the model when
     /// classifying, prepares the roles' services, and binds.
     pub async fn bind(config: ServeConfig) -> anyhow::Result<Self> {
+        let tokens = config.access.load()?.map(Arc::new);
+        if tokens.is_none() {
+            for (flag, addr) in [
+                ("--listen", config.grpc.addr),
+                ("--http", config.grpc.http_addr),
+            ] {
+                anyhow::ensure!(
+                    addr.ip().is_loopback(),
+                    "{flag} {addr} accepts other machines, so callers must authenticate: give \
+                     --tokens-file (or HEARKEN_TOKENS); `hearken token new` mints a token"
+                );
+            }
+        }
         let store = match config.role.needs_store() {
             true => Some(
                 Store::connect(&config.store.database_url)
@@ -118,6 +134,7 @@ impl App {
             influence,
             reports,
             enrich_peers,
+            tokens,
         })
     }
 
@@ -144,6 +161,7 @@ impl App {
             influence,
             reports,
             enrich_peers,
+            tokens,
         } = self;
         let addr = listener.local_addr()?;
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -224,7 +242,7 @@ impl App {
         let serving_flag = Serving::default();
         serving_flag.set(true);
         let dashboard = match config.role.runs_report() {
-            true => Some(hearken_dashboard::Dashboard::local(addr)?),
+            true => Some(hearken_dashboard::Dashboard::local(addr, tokens.is_some())?),
             false => None,
         };
         let http = axum::serve(
@@ -239,6 +257,7 @@ impl App {
             .timeout(config.grpc.request_timeout())
             .concurrency_limit_per_connection(config.grpc.max_concurrent_requests)
             .layer(AccessLogLayer)
+            .layer(AuthLayer::new(tokens.clone()))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -348,10 +367,19 @@ fn peer_urls(config: &ServeConfig, own: SocketAddr) -> anyhow::Result<PeerUrls> 
 /// Balanced clients of the enrich worker's peers, re-resolved until `stop`.
 fn peers(config: &ServeConfig, urls: &PeerUrls, stop: CancellationToken) -> anyhow::Result<Peers> {
     let options = PeerOptions::default();
+    let authorization = match &config.access.peer_token {
+        Some(token) => Some(
+            format!("Bearer {token}")
+                .parse()
+                .context("--peer-token is not a token: it may hold only visible ASCII")?,
+        ),
+        None => None,
+    };
     Ok(Peers {
         classify: ClassifyServiceClient::new(balanced(&urls.classify, options, stop.clone())?)
             .max_decoding_message_size(config.grpc.max_message_bytes),
         influence: InfluenceServiceClient::new(balanced(&urls.influence, options, stop)?),
+        authorization,
     })
 }
 

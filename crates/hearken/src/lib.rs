@@ -4,6 +4,7 @@
 
 pub mod access_log;
 pub mod app;
+pub mod auth;
 pub mod classify;
 pub mod config;
 pub mod demo;

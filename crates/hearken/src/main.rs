@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use hearken::auth::{self, Scope};
 use hearken::config::LimitsConfig;
 use hearken::{App, ServeConfig};
 use hearken_classify::TrainOptions;
@@ -32,7 +33,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the gRPC server: every role at once (the default) or one role per process.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Parse a file of mentions and stream it to a server's ingest service.
     ///
     /// Prints how many records were accepted, were duplicates or were rejected, and for each
@@ -140,6 +141,9 @@ enum Command {
     /// Influence scoring tools.
     #[command(subcommand)]
     Influence(InfluenceCommand),
+    /// Mint tokens for `serve --tokens-file`, and hash existing ones.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Ask a server's report service: volume, the conversation map, an inbox, top voices or
     /// spikes, as a table, JSON or CSV.
     #[command(subcommand)]
@@ -159,6 +163,25 @@ enum Command {
         #[arg(long, env = "HEARKEN_DEMO_EXIT")]
         exit: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Mint a token: prints the secret (shown only now; give it to the client) and the entry
+    /// to add to the server's tokens file, which holds only its hash.
+    New {
+        /// What the token is for, e.g. `support-team`; logs and audit trails show it.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: ingest, read, admin.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<Scope>,
+        /// Comma-separated departments whose inboxes and exports alone the token may see.
+        #[arg(long, value_delimiter = ',')]
+        departments: Vec<String>,
+    },
+    /// Print the SHA-256 a tokens file stores for the token read from standard input.
+    Hash,
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,7 +245,7 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(config) => {
-            let app = App::bind(config).await?;
+            let app = App::bind(*config).await?;
             let shutdown = CancellationToken::new();
             tokio::spawn(cancel_on_signal(shutdown.clone()));
             app.run(shutdown).await?;
@@ -377,6 +400,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 output.display()
             );
         }
+        Command::Token(TokenCommand::New {
+            name,
+            scopes,
+            departments,
+        }) => {
+            let secret = auth::mint()?;
+            println!("# The token; it is not stored anywhere, so keep it now:\n{secret}\n");
+            println!("# Add to the tokens file (--tokens-file):");
+            print!("{}", auth::entry(&name, &secret, &scopes, &departments));
+        }
+        Command::Token(TokenCommand::Hash) => {
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_line(&mut secret)
+                .context("cannot read the token from standard input")?;
+            println!("{}", auth::sha256_hex(secret.trim()));
+        }
         Command::Report(command) => {
             print!("{}", report::run(command).await?);
         }
@@ -444,6 +484,8 @@ mod tests {
             "hearken influence rank --edges e.csv --output s.csv",
             "hearken demo",
             "hearken locate Brooklyn --time-zone Eastern",
+            "hearken token new --name support --scopes read,ingest --departments pr",
+            "hearken token hash",
         ];
         for line in lines {
             let cli = Cli::try_parse_from(line.split_whitespace())

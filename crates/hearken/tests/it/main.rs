@@ -3,6 +3,7 @@
 // A test that cannot unwrap should fail loudly; clippy only exempts `#[test]` bodies.
 #![allow(clippy::unwrap_used)]
 
+mod access;
 mod classify;
 mod crash;
 mod dashboard;
