@@ -24,7 +24,7 @@ use hearken_proto::v1::report_service_client::ReportServiceClient;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Status};
 
 use html::escape;
@@ -81,16 +81,29 @@ impl Dashboard {
 
     /// A dashboard over the report service at `grpc`, this server's own gRPC address; an
     /// unspecified address (0.0.0.0) is reached on loopback. Connects on first use.
-    pub fn local(grpc: SocketAddr, login_required: bool) -> Result<Self, tonic::transport::Error> {
+    /// Under TLS (`tls`, which must trust the server's certificate for that address) the
+    /// channel is https.
+    pub fn local(
+        grpc: SocketAddr,
+        login_required: bool,
+        tls: Option<ClientTlsConfig>,
+    ) -> Result<Self, tonic::transport::Error> {
         let ip = match grpc.ip() {
             ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
             ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
             ip => ip,
         };
-        let url = format!("http://{}", SocketAddr::new(ip, grpc.port()));
-        let channel = Endpoint::from_shared(url)?
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .connect_lazy();
+        let scheme = match tls {
+            Some(_) => "https",
+            None => "http",
+        };
+        let url = format!("{scheme}://{}", SocketAddr::new(ip, grpc.port()));
+        let mut endpoint =
+            Endpoint::from_shared(url)?.connect_timeout(std::time::Duration::from_secs(5));
+        if let Some(tls) = tls {
+            endpoint = endpoint.tls_config(tls)?;
+        }
+        let channel = endpoint.connect_lazy();
         Ok(Self::new(channel, login_required))
     }
 

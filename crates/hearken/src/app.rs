@@ -21,8 +21,8 @@ use hearken_report::{ReportConfig, ReportGrpc, Reports};
 use hearken_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
+use tonic::transport::{ClientTlsConfig, Server};
 use tonic_health::ServingStatus;
 
 use crate::access_log::AccessLogLayer;
@@ -242,7 +242,11 @@ impl App {
         let serving_flag = Serving::default();
         serving_flag.set(true);
         let dashboard = match config.role.runs_report() {
-            true => Some(hearken_dashboard::Dashboard::local(addr, tokens.is_some())?),
+            true => Some(hearken_dashboard::Dashboard::local(
+                addr,
+                tokens.is_some(),
+                own_tls(&config, addr)?,
+            )?),
             false => None,
         };
         let http = axum::serve(
@@ -253,7 +257,13 @@ impl App {
         let http = tokio::spawn(async move { http.await });
 
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-        let server = Server::builder()
+        let mut builder = Server::builder();
+        if let Some(tls) = config.tls.server()? {
+            builder = builder
+                .tls_config(tls)
+                .context("cannot set up TLS with --tls-cert and --tls-key")?;
+        }
+        let server = builder
             .timeout(config.grpc.request_timeout())
             .concurrency_limit_per_connection(config.grpc.max_concurrent_requests)
             .layer(AccessLogLayer)
@@ -335,12 +345,11 @@ impl App {
 /// server for the roles it runs itself.
 fn peer_urls(config: &ServeConfig, own: SocketAddr) -> anyhow::Result<PeerUrls> {
     let own_url = || {
-        let ip = match own.ip() {
-            ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
-            ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
-            ip => ip,
+        let scheme = match config.tls.tls_cert.is_some() {
+            true => "https",
+            false => "http",
         };
-        format!("http://{}", SocketAddr::new(ip, own.port()))
+        format!("{scheme}://{}", reachable(own))
     };
     let url = |configured: &Option<String>, runs_here: bool, flag: &str| match configured {
         Some(url) => Ok(url.clone()),
@@ -367,6 +376,7 @@ fn peer_urls(config: &ServeConfig, own: SocketAddr) -> anyhow::Result<PeerUrls> 
 /// Balanced clients of the enrich worker's peers, re-resolved until `stop`.
 fn peers(config: &ServeConfig, urls: &PeerUrls, stop: CancellationToken) -> anyhow::Result<Peers> {
     let options = PeerOptions::default();
+    let tls = config.tls.peers()?;
     let authorization = match &config.access.peer_token {
         Some(token) => Some(
             format!("Bearer {token}")
@@ -376,11 +386,43 @@ fn peers(config: &ServeConfig, urls: &PeerUrls, stop: CancellationToken) -> anyh
         None => None,
     };
     Ok(Peers {
-        classify: ClassifyServiceClient::new(balanced(&urls.classify, options, stop.clone())?)
-            .max_decoding_message_size(config.grpc.max_message_bytes),
-        influence: InfluenceServiceClient::new(balanced(&urls.influence, options, stop)?),
+        classify: ClassifyServiceClient::new(balanced(
+            &urls.classify,
+            options,
+            tls.as_ref(),
+            stop.clone(),
+        )?)
+        .max_decoding_message_size(config.grpc.max_message_bytes),
+        influence: InfluenceServiceClient::new(balanced(
+            &urls.influence,
+            options,
+            tls.as_ref(),
+            stop,
+        )?),
         authorization,
     })
+}
+
+/// How the server reaches its own listener under TLS (for the dashboard): trusting
+/// `--peer-ca` for a certificate that names the listener's IP address.
+fn own_tls(config: &ServeConfig, own: SocketAddr) -> anyhow::Result<Option<ClientTlsConfig>> {
+    if config.tls.tls_cert.is_none() {
+        return Ok(None);
+    }
+    let peers = config.tls.peers()?.context(
+        "with --tls-cert, the dashboard reaches this server over TLS: give --peer-ca too",
+    )?;
+    Ok(Some(peers.client(&reachable(own).ip().to_string())))
+}
+
+/// Where this server reaches its own listener: an unspecified address (0.0.0.0) on loopback.
+fn reachable(own: SocketAddr) -> SocketAddr {
+    let ip = match own.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
+        ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    SocketAddr::new(ip, own.port())
 }
 
 async fn close(store: Option<Store>) {

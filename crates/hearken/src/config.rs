@@ -10,6 +10,7 @@ use hearken_ingest::enrich::EnrichConfig;
 use hearken_ingest::{IngestConfig, Rate};
 
 use crate::auth::Tokens;
+use crate::tls::TlsArgs;
 
 /// Which services a server mounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,6 +70,8 @@ pub struct ServeConfig {
     pub report: ReportArgs,
     #[command(flatten)]
     pub access: AccessArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 impl ServeConfig {
@@ -106,6 +109,7 @@ impl ServeConfig {
                 webhook_backoff_ms: 1_000,
             },
             access: AccessArgs::default(),
+            tls: TlsArgs::default(),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod peers;
 pub mod rank;
 pub mod status;
+pub mod tls;
 
 pub use app::App;
 pub use config::{Role, ServeConfig};

@@ -52,6 +52,9 @@ enum Command {
     Healthcheck {
         #[arg(long, env = "HEARKEN_SERVER", default_value = "http://127.0.0.1:50051")]
         server: String,
+        /// PEM CA certificates to trust for an https server.
+        #[arg(long, env = "HEARKEN_CA")]
+        ca: Option<PathBuf>,
         /// How long to wait for an answer, in seconds.
         #[arg(long, env = "HEARKEN_HEALTHCHECK_TIMEOUT_SECS", default_value_t = 2)]
         timeout_secs: u64,
@@ -73,6 +76,9 @@ enum Command {
             value_delimiter = ','
         )]
         servers: Vec<String>,
+        /// PEM CA certificates to trust for https servers.
+        #[arg(long, env = "HEARKEN_CA")]
+        ca: Option<PathBuf>,
         /// How long to wait for each answer, in seconds.
         #[arg(long, default_value_t = 5)]
         timeout_secs: u64,
@@ -268,10 +274,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Healthcheck {
             server,
+            ca,
             timeout_secs,
         } => {
-            let status =
-                hearken::healthcheck::check(&server, Duration::from_secs(timeout_secs)).await?;
+            let timeout = Duration::from_secs(timeout_secs);
+            let status = hearken::healthcheck::check(&server, ca.as_deref(), timeout).await?;
             if status != ServingStatus::Serving {
                 eprintln!("{server} is {}", status.as_str_name());
                 return Ok(ExitCode::FAILURE);
@@ -287,9 +294,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Status {
             servers,
+            ca,
             timeout_secs,
         } => {
-            let lines = hearken::status::collect(&servers, Duration::from_secs(timeout_secs)).await;
+            let timeout = Duration::from_secs(timeout_secs);
+            let lines = hearken::status::collect(&servers, ca.as_deref(), timeout).await;
             print!("{}", hearken::status::render(&lines));
             if lines.iter().any(|line| line.health != "SERVING") {
                 return Ok(ExitCode::FAILURE);

@@ -1,15 +1,18 @@
 //! `hearken status`: each server's roles, their health, the enrichment queue and the model.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 use hearken_proto::v1 as pb;
 use pb::classify_service_client::ClassifyServiceClient;
 use pb::ingest_service_client::IngestServiceClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+use crate::tls::client_endpoint;
 
 /// The services a server may run, by role name and gRPC service name.
 const SERVICES: [(&str, &str); 4] = [
@@ -31,10 +34,10 @@ pub struct RoleStatus {
 
 /// The status of every role each of `servers` runs. A server that cannot be reached gets one
 /// line saying so rather than failing the whole report.
-pub async fn collect(servers: &[String], timeout: Duration) -> Vec<RoleStatus> {
+pub async fn collect(servers: &[String], ca: Option<&Path>, timeout: Duration) -> Vec<RoleStatus> {
     let mut lines = Vec::new();
     for server in servers {
-        match server_status(server, timeout).await {
+        match server_status(server, ca, timeout).await {
             Ok(mut roles) => lines.append(&mut roles),
             Err(error) => lines.push(RoleStatus {
                 server: server.clone(),
@@ -47,9 +50,12 @@ pub async fn collect(servers: &[String], timeout: Duration) -> Vec<RoleStatus> {
     lines
 }
 
-async fn server_status(server: &str, timeout: Duration) -> anyhow::Result<Vec<RoleStatus>> {
-    let channel = Endpoint::from_shared(server.to_owned())
-        .with_context(|| format!("{server} is not a server URL such as http://127.0.0.1:50051"))?
+async fn server_status(
+    server: &str,
+    ca: Option<&Path>,
+    timeout: Duration,
+) -> anyhow::Result<Vec<RoleStatus>> {
+    let channel = client_endpoint(server, ca)?
         .connect_timeout(timeout)
         .timeout(timeout)
         .connect()

@@ -14,4 +14,5 @@ mod ingest;
 mod protocol;
 mod rank;
 mod report;
+mod tls;
 mod topics;
