@@ -14,5 +14,6 @@ mod ingest;
 mod protocol;
 mod rank;
 mod report;
+mod request_id;
 mod tls;
 mod topics;
