@@ -6,6 +6,7 @@ pub mod access_log;
 pub mod app;
 pub mod auth;
 pub mod classify;
+pub mod client;
 pub mod config;
 pub mod demo;
 pub mod healthcheck;

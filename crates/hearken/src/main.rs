@@ -44,9 +44,8 @@ enum Command {
         /// Its format; `auto` tells it from the name and the content.
         #[arg(long, env = "HEARKEN_FORMAT", default_value = "auto", value_parser = parse_format)]
         format: Format,
-        /// The server to send to.
-        #[arg(long, env = "HEARKEN_SERVER", default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        target: hearken::client::ServerArgs,
     },
     /// Exit 0 when the server reports SERVING, 1 otherwise: for container health checks.
     Healthcheck {
@@ -79,6 +78,9 @@ enum Command {
         /// PEM CA certificates to trust for https servers.
         #[arg(long, env = "HEARKEN_CA")]
         ca: Option<PathBuf>,
+        /// The bearer token to present for the queue and model details (health needs none).
+        #[arg(long, env = "HEARKEN_TOKEN", hide_env_values = true)]
+        token: Option<String>,
         /// How long to wait for each answer, in seconds.
         #[arg(long, default_value_t = 5)]
         timeout_secs: u64,
@@ -259,15 +261,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import {
             file,
             format,
-            server,
+            target,
         } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let mut client = IngestServiceClient::connect(server.clone())
-                .await
-                .with_context(|| {
-                    format!("cannot connect to {server}; is `hearken serve` running?")
-                })?;
+            let mut client = IngestServiceClient::new(target.connect().await?);
             let report =
                 hearken::import::import(&mut client, &bytes, format, Some(&file), true).await?;
             print!("{}", report.render());
@@ -295,10 +293,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Status {
             servers,
             ca,
+            token,
             timeout_secs,
         } => {
             let timeout = Duration::from_secs(timeout_secs);
-            let lines = hearken::status::collect(&servers, ca.as_deref(), timeout).await;
+            let lines =
+                hearken::status::collect(&servers, ca.as_deref(), token.as_deref(), timeout).await;
             print!("{}", hearken::status::render(&lines));
             if lines.iter().any(|line| line.health != "SERVING") {
                 return Ok(ExitCode::FAILURE);

@@ -294,3 +294,56 @@ async fn other_machines_are_not_served_without_tokens() {
         "{message}"
     );
 }
+
+/// `hearken import` and `hearken status` present `--token` (`HEARKEN_TOKEN`); without it a
+/// protected server refuses the import and status says why instead of the queue.
+#[tokio::test]
+async fn client_commands_present_their_token() {
+    let dir = TempDir::new();
+    let secrets = Secrets::new();
+    let mut config = config(&dir.sqlite_url());
+    secrets.protect(&mut config);
+    let app = TestApp::spawn(config).await;
+    let file = br#"{"source":"twitter","external_id":"t-1","text":"hello","author":{"handle":"a"},"create_time":"2024-06-10T14:03:22Z"}"#;
+    let import = |token: Option<String>| {
+        let url = app.url();
+        async move {
+            let connection = hearken::client::connect(&url, None, token.as_deref()).await?;
+            let mut client = IngestServiceClient::new(connection);
+            hearken::import::import(
+                &mut client,
+                file,
+                hearken_formats::Format::Jsonl,
+                None,
+                false,
+            )
+            .await
+        }
+    };
+    let refused = within(import(None)).await.unwrap_err();
+    assert_eq!(
+        refused
+            .downcast_ref::<tonic::Status>()
+            .map(tonic::Status::code),
+        Some(Code::Unauthenticated),
+        "{refused:#}"
+    );
+    let report = within(import(Some(secrets.ingest.clone()))).await.unwrap();
+    assert_eq!(report.accepted, 1);
+
+    let timeout = std::time::Duration::from_secs(5);
+    let url = [app.url()];
+    let without = within(hearken::status::collect(&url, None, None, timeout)).await;
+    let ingest = without.iter().find(|l| l.role == "ingest").unwrap();
+    assert!(!ingest.detail.starts_with("queue"), "{ingest:?}");
+    let with = within(hearken::status::collect(
+        &url,
+        None,
+        Some(&secrets.read),
+        timeout,
+    ))
+    .await;
+    let ingest = with.iter().find(|l| l.role == "ingest").unwrap();
+    assert!(ingest.detail.starts_with("queue 1 pending"), "{ingest:?}");
+    app.stop().await;
+}

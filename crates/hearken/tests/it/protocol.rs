@@ -162,6 +162,7 @@ async fn status_reports_roles_queue_and_model() {
     let lines = within(hearken::status::collect(
         &[app.url(), gone.clone()],
         None,
+        None,
         Duration::from_secs(2),
     ))
     .await;
