@@ -11,6 +11,7 @@ mod html;
 mod layout;
 mod pages;
 mod places;
+mod session;
 pub mod svg;
 
 use std::net::SocketAddr;
@@ -20,43 +21,97 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use hearken_proto::v1::report_service_client::ReportServiceClient;
-use tonic::Code;
-use tonic::transport::{Channel, Endpoint};
+use tonic::metadata::AsciiMetadataValue;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::{Code, Status};
 
 use html::escape;
 
 /// The dashboard's handle on the report service; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Dashboard {
-    report: ReportServiceClient<Channel>,
+    channel: Channel,
+    /// Calls the report service as whoever is looking (see [`Dashboard::with_token`]).
+    report: ReportServiceClient<InterceptedService<Channel, Bearer>>,
+    /// Whether people must sign in with a token: the server requires tokens.
+    login_required: bool,
+}
+
+/// Sends `authorization: Bearer TOKEN` with each call, when there is a token.
+#[derive(Debug, Clone)]
+pub struct Bearer(Option<AsciiMetadataValue>);
+
+impl Bearer {
+    /// A token that cannot be a header value is sent as none, and so refused like a wrong one.
+    pub fn new(token: Option<&str>) -> Self {
+        Self(token.and_then(|token| format!("Bearer {token}").parse().ok()))
+    }
+}
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
 }
 
 impl Dashboard {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: Channel, login_required: bool) -> Self {
         Self {
-            report: ReportServiceClient::new(channel),
+            report: ReportServiceClient::with_interceptor(channel.clone(), Bearer(None)),
+            channel,
+            login_required,
+        }
+    }
+
+    /// This dashboard calling the report service with `token`.
+    fn with_token(&self, token: Option<&str>) -> Self {
+        Self {
+            report: ReportServiceClient::with_interceptor(self.channel.clone(), Bearer::new(token)),
+            channel: self.channel.clone(),
+            login_required: self.login_required,
         }
     }
 
     /// A dashboard over the report service at `grpc`, this server's own gRPC address; an
     /// unspecified address (0.0.0.0) is reached on loopback. Connects on first use.
-    pub fn local(grpc: SocketAddr) -> Result<Self, tonic::transport::Error> {
+    /// Under TLS (`tls`, which must trust the server's certificate for that address) the
+    /// channel is https.
+    pub fn local(
+        grpc: SocketAddr,
+        login_required: bool,
+        tls: Option<ClientTlsConfig>,
+    ) -> Result<Self, tonic::transport::Error> {
         let ip = match grpc.ip() {
             ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
             ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
             ip => ip,
         };
-        let url = format!("http://{}", SocketAddr::new(ip, grpc.port()));
-        let channel = Endpoint::from_shared(url)?
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .connect_lazy();
-        Ok(Self::new(channel))
+        let scheme = match tls {
+            Some(_) => "https",
+            None => "http",
+        };
+        let url = format!("{scheme}://{}", SocketAddr::new(ip, grpc.port()));
+        let mut endpoint =
+            Endpoint::from_shared(url)?.connect_timeout(std::time::Duration::from_secs(5));
+        if let Some(tls) = tls {
+            endpoint = endpoint.tls_config(tls)?;
+        }
+        let channel = endpoint.connect_lazy();
+        Ok(Self::new(channel, login_required))
     }
 
     /// `/` overview, `/map`, `/inbox`, `/inbox/{department}`, `/voices`, `/spikes`, `/places`,
-    /// and `POST /api/inbox/{mention_id}`.
+    /// `POST /api/inbox/{mention_id}`, and `/login`.
     pub fn router(self) -> Router {
         Router::new()
+            .route("/login", get(session::login_form).post(session::login))
             .route("/", get(pages::overview))
             .route("/map", get(pages::conversation_map))
             .route("/inbox", get(pages::inbox_index))
@@ -94,6 +149,11 @@ impl DashboardError {
                     (StatusCode::BAD_REQUEST, status.message().to_owned())
                 }
                 Code::NotFound => (StatusCode::NOT_FOUND, status.message().to_owned()),
+                Code::Unauthenticated => (
+                    StatusCode::UNAUTHORIZED,
+                    format!("{}; sign in again at /login", status.message()),
+                ),
+                Code::PermissionDenied => (StatusCode::FORBIDDEN, status.message().to_owned()),
                 _ => {
                     tracing::error!(error = %self, "dashboard cannot read the report service");
                     (

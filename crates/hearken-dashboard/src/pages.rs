@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Path, RawQuery};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use hearken_proto::prost_types::Timestamp;
 use hearken_proto::v1 as pb;
@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::filters::{Filters, Window, bucket_name, status_name};
 use crate::html::{escape, thousands, url_encode};
 use crate::layout::{filter_form, page};
+use crate::session::{CSRF_HEADER, Session};
 use crate::svg::{self, Bar, Cell, Place, Series};
 use crate::{Dashboard, DashboardError, places};
 
@@ -174,7 +175,7 @@ fn when(time: Option<Timestamp>) -> String {
 
 /// `GET /`: volume over time, sentiment, share of voice, reach, departments.
 pub(crate) async fn overview(
-    State(dashboard): State<Dashboard>,
+    Session { dashboard, .. }: Session,
     RawQuery(query): RawQuery,
 ) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
@@ -318,7 +319,7 @@ fn sentiment_segments() -> [(&'static str, &'static str); 3] {
 
 /// `GET /map`: departments × topics, coloured by sentiment.
 pub(crate) async fn conversation_map(
-    State(dashboard): State<Dashboard>,
+    Session { dashboard, .. }: Session,
     RawQuery(query): RawQuery,
 ) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
@@ -396,7 +397,7 @@ pub(crate) async fn conversation_map(
 
 /// `GET /inbox`: one link per department.
 pub(crate) async fn inbox_index(
-    State(dashboard): State<Dashboard>,
+    Session { dashboard, .. }: Session,
     RawQuery(query): RawQuery,
 ) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
@@ -418,10 +419,16 @@ pub(crate) async fn inbox_index(
 
 /// `GET /inbox/{department}`: the department's conversations by priority, with actions.
 pub(crate) async fn inbox(
-    State(dashboard): State<Dashboard>,
+    session: Session,
     Path(department): Path<String>,
     RawQuery(query): RawQuery,
-) -> Page {
+) -> Response {
+    let page = inbox_page(&session, department, query).await;
+    session.respond(page)
+}
+
+async fn inbox_page(session: &Session, department: String, query: Option<String>) -> Page {
+    let dashboard = &session.dashboard;
     let filters = Filters::parse(query.as_deref())?;
     let answer = dashboard
         .report
@@ -459,6 +466,11 @@ pub(crate) async fn inbox(
     }
     body.push_str(
         r#"<label class="muted"> acting as <input id="actor" value="dashboard" autocomplete="username"></label></p>"#,
+    );
+    let _ = write!(
+        body,
+        r#"<input type="hidden" id="csrf" value="{}">"#,
+        escape(&session.csrf)
     );
     if answer.items.is_empty() {
         body.push_str(r#"<p class="card muted">Nothing in this inbox.</p>"#);
@@ -556,7 +568,8 @@ for (const form of document.querySelectorAll('tr[data-id] form')) {
     outcome.textContent = 'saving…';
     try {
       const response = await fetch('/api/inbox/' + row.dataset.id, {
-        method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+        method: 'POST', body: JSON.stringify(body), headers: {
+          'content-type': 'application/json', 'x-csrf-token': document.getElementById('csrf').value}});
       const item = await response.json();
       if (!response.ok) throw new Error(item.error || response.statusText);
       const status = row.querySelector('.status');
@@ -596,11 +609,16 @@ struct InboxUpdate {
 /// `POST /api/inbox/{mention_id}`: assign, set status or add a note through UpdateInboxItem;
 /// answers the updated item as JSON.
 pub(crate) async fn update_inbox_item(
-    State(dashboard): State<Dashboard>,
+    session: Session,
     Path(mention_id): Path<i64>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match update(&dashboard, mention_id, &body).await {
+    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    if let Some(refusal) = session.csrf_refusal(sent) {
+        return refusal;
+    }
+    match update(&session.dashboard, mention_id, &body).await {
         Ok(item) => json_response(StatusCode::OK, &item_json(&item)),
         Err(error) => {
             let (status, message) = error.public();
@@ -676,7 +694,7 @@ fn item_json(item: &pb::InboxItem) -> serde_json::Value {
 }
 
 /// `GET /voices`: authors by influence, with what their score is made of.
-pub(crate) async fn voices(State(dashboard): State<Dashboard>, RawQuery(query): RawQuery) -> Page {
+pub(crate) async fn voices(Session { dashboard, .. }: Session, RawQuery(query): RawQuery) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
     let Some(window) = context.window else {
         return Ok(empty_store("Top voices", "/voices", &context));
@@ -752,7 +770,7 @@ pub(crate) async fn voices(State(dashboard): State<Dashboard>, RawQuery(query): 
 }
 
 /// `GET /spikes`: buckets well above their baseline, with the volume they stand out of.
-pub(crate) async fn spikes(State(dashboard): State<Dashboard>, RawQuery(query): RawQuery) -> Page {
+pub(crate) async fn spikes(Session { dashboard, .. }: Session, RawQuery(query): RawQuery) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
     let Some(window) = context.window else {
         return Ok(empty_store("Spikes", "/spikes", &context));
@@ -811,7 +829,7 @@ pub(crate) async fn spikes(State(dashboard): State<Dashboard>, RawQuery(query): 
 }
 
 /// `GET /places`: volume and mean sentiment by city on a world map, and by country.
-pub(crate) async fn places(State(dashboard): State<Dashboard>, RawQuery(query): RawQuery) -> Page {
+pub(crate) async fn places(Session { dashboard, .. }: Session, RawQuery(query): RawQuery) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
     let Some(window) = context.window else {
         return Ok(empty_store("Places", "/places", &context));

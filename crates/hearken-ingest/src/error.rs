@@ -13,6 +13,13 @@ pub enum IngestError {
     /// Backpressure: too many mentions wait for enrichment.
     #[error("{pending} mentions wait for enrichment, at the limit of {limit}")]
     QueueFull { pending: i64, limit: i64 },
+    /// The caller sends faster than `--ingest-rate` allows.
+    #[error("{caller} exceeds {per_second} mentions per second")]
+    RateLimited {
+        caller: String,
+        per_second: f64,
+        retry_after: std::time::Duration,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -42,16 +49,28 @@ impl From<IngestError> for Status {
             IngestError::NotFound { what } => Status::not_found(format!("{what} not found")),
             IngestError::QueueFull { pending, limit } => {
                 tracing::warn!(pending, limit, "enrichment queue full: refusing ingestion");
-                let mut details = ErrorDetails::new();
-                details.set_retry_info(Some(crate::RETRY_AFTER));
-                Status::with_error_details(
-                    Code::ResourceExhausted,
+                retry_later(
                     format!(
                         "{pending} mentions wait for enrichment (limit {limit}); nothing of this \
                          call was stored: retry in {} s",
                         crate::RETRY_AFTER.as_secs()
                     ),
-                    details,
+                    crate::RETRY_AFTER,
+                )
+            }
+            IngestError::RateLimited {
+                caller,
+                per_second,
+                retry_after,
+            } => {
+                tracing::info!(%caller, per_second, "ingest rate exceeded");
+                retry_later(
+                    format!(
+                        "{caller} sends more than {per_second} mentions per second; nothing of \
+                         this call was stored: retry in {:.3} s",
+                        retry_after.as_secs_f64()
+                    ),
+                    retry_after,
                 )
             }
             IngestError::Store(store) => {
@@ -66,6 +85,13 @@ impl From<IngestError> for Status {
             }
         }
     }
+}
+
+/// RESOURCE_EXHAUSTED with a RetryInfo telling the client when to try again.
+fn retry_later(message: String, retry_after: std::time::Duration) -> Status {
+    let mut details = ErrorDetails::new();
+    details.set_retry_info(Some(retry_after));
+    Status::with_error_details(Code::ResourceExhausted, message, details)
 }
 
 /// An error and all its causes on one line, for logs.

@@ -1,5 +1,6 @@
 //! The tonic adapter: converts, calls [`Ingest`], and maps errors to statuses.
 
+use hearken_core::Caller;
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::ingest_service_server::{IngestService, IngestServiceServer};
 use hearken_store::{MentionFilter, PageCursor};
@@ -90,6 +91,7 @@ impl IngestService for Ingest {
         &self,
         request: Request<Streaming<pb::IngestRequest>>,
     ) -> Result<Response<pb::IngestResponse>, Status> {
+        let caller = request.extensions().get::<Caller>().cloned();
         let mut stream = request.into_inner();
         let mut total = Summary::default();
         let mut seen = 0u64;
@@ -107,6 +109,10 @@ impl IngestService for Ingest {
                     break;
                 }
             };
+            if let Err(error) = self.admit_rate(caller.as_ref(), message.mentions.len()) {
+                failure = Some(error.into());
+                break;
+            }
             if in_flight.len() >= MAX_MESSAGES_IN_FLIGHT
                 && let Err(status) = absorb_next(&mut in_flight, &mut total).await
             {
@@ -145,7 +151,9 @@ impl IngestService for Ingest {
         &self,
         request: Request<pb::IngestBatchRequest>,
     ) -> Result<Response<pb::IngestBatchResponse>, Status> {
-        let result = Ingest::ingest(self, &request.get_ref().mentions, 0).await?;
+        let mentions = &request.get_ref().mentions;
+        self.admit_rate(request.extensions().get::<Caller>(), mentions.len())?;
+        let result = Ingest::ingest(self, mentions, 0).await?;
         Ok(Response::new(pb::IngestBatchResponse {
             summary: Some(summary(result)),
         }))

@@ -8,6 +8,7 @@ pub mod enrich;
 mod error;
 mod grpc;
 mod queue;
+mod rate;
 mod service;
 mod topics;
 
@@ -15,5 +16,6 @@ pub use convert::mention as contract_mention;
 pub use error::IngestError;
 pub use grpc::grpc_service;
 pub use queue::{QueueGauge, RETRY_AFTER};
+pub use rate::Rate;
 pub use service::{Ingest, IngestConfig, MAX_LISTED_ERRORS, Summary};
 pub use topics::{MAX_TOPICS, Topics};

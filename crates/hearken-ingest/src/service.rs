@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use hearken_core::Caller;
 use hearken_core::mention::Limits;
 use hearken_proto::v1 as pb;
 use hearken_store::{InsertOutcome, Store};
@@ -11,6 +12,7 @@ use hearken_telemetry::metrics;
 
 use crate::convert::new_mention;
 use crate::queue::QueueGauge;
+use crate::rate::{Rate, RateLimiter};
 use crate::{IngestError, Topics};
 
 /// Most record errors listed in one response; the counts always cover every record.
@@ -24,6 +26,8 @@ pub struct IngestConfig {
     pub max_batch_size: usize,
     /// Pending mentions past which calls are refused with `RESOURCE_EXHAUSTED`; 0 for none.
     pub max_queue_depth: u64,
+    /// Mentions per second per caller; `None` for no limit.
+    pub rate: Option<Rate>,
 }
 
 impl Default for IngestConfig {
@@ -32,6 +36,7 @@ impl Default for IngestConfig {
             limits: Limits::default(),
             max_batch_size: 10_000,
             max_queue_depth: 1_000_000,
+            rate: None,
         }
     }
 }
@@ -42,6 +47,7 @@ pub struct Ingest {
     pub(crate) store: Store,
     pub(crate) topics: Arc<Topics>,
     pub(crate) queue: Arc<QueueGauge>,
+    pub(crate) rate: Option<Arc<RateLimiter>>,
     pub(crate) config: IngestConfig,
 }
 
@@ -81,6 +87,7 @@ impl Ingest {
             store,
             topics,
             queue,
+            rate: config.rate.map(|rate| Arc::new(RateLimiter::new(rate))),
             config,
         })
     }
@@ -95,6 +102,15 @@ impl Ingest {
 
     pub fn queue(&self) -> &Arc<QueueGauge> {
         &self.queue
+    }
+
+    /// Refuses `count` mentions from `caller` beyond its rate; callers without a name (when
+    /// authentication is off) share one allowance.
+    pub fn admit_rate(&self, caller: Option<&Caller>, count: usize) -> Result<(), IngestError> {
+        match &self.rate {
+            Some(limiter) => limiter.admit(caller.map_or("anonymous", |c| c.name.as_str()), count),
+            None => Ok(()),
+        }
     }
 
     /// Validates `mentions` and stores the good ones durably before returning. `first_index`

@@ -10,6 +10,9 @@ pub enum ReportError {
     InvalidArgument { field: String, reason: String },
     #[error("{0} not found")]
     NotFound(String),
+    /// The caller's token is limited to other departments.
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -39,6 +42,10 @@ impl From<ReportError> for Status {
             ReportError::NotFound(what) => {
                 tracing::info!(%what, "not found");
                 Status::not_found(format!("{what} not found"))
+            }
+            ReportError::Forbidden(why) => {
+                tracing::info!(%why, "refused by department");
+                Status::permission_denied(why)
             }
             ReportError::Store(store) => {
                 tracing::error!(error = %chain(&store), "report query failed");

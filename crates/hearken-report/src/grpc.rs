@@ -1,5 +1,6 @@
 //! The tonic adapter: converts, calls [`Reports`], maps the error.
 
+use hearken_core::Caller;
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::report_service_server::{ReportService, ReportServiceServer};
 use tokio_stream::wrappers::ReceiverStream;
@@ -15,6 +16,11 @@ pub struct ReportGrpc {
 
 pub fn grpc_service(reports: Reports) -> ReportServiceServer<ReportGrpc> {
     ReportServiceServer::new(ReportGrpc { reports })
+}
+
+/// The authenticated caller, when authentication is on.
+fn caller<T>(request: &Request<T>) -> Option<Caller> {
+    request.extensions().get::<Caller>().cloned()
 }
 
 /// How many export pieces may wait for a slow client before the reader pauses.
@@ -78,7 +84,9 @@ impl ReportService for ReportGrpc {
         request: Request<pb::InboxRequest>,
     ) -> Result<Response<pb::InboxResponse>, Status> {
         Ok(Response::new(
-            self.reports.inbox(request.into_inner()).await?,
+            self.reports
+                .inbox(caller(&request).as_ref(), request.into_inner())
+                .await?,
         ))
     }
 
@@ -88,7 +96,9 @@ impl ReportService for ReportGrpc {
         request: Request<pb::UpdateInboxItemRequest>,
     ) -> Result<Response<pb::UpdateInboxItemResponse>, Status> {
         Ok(Response::new(
-            self.reports.update_inbox_item(request.into_inner()).await?,
+            self.reports
+                .update_inbox_item(caller(&request).as_ref(), request.into_inner())
+                .await?,
         ))
     }
 
@@ -139,7 +149,9 @@ impl ReportService for ReportGrpc {
         &self,
         request: Request<pb::ExportRequest>,
     ) -> Result<Response<Self::ExportStream>, Status> {
-        let (filter, format) = self.reports.export_request(request.get_ref())?;
+        let (filter, format) = self
+            .reports
+            .export_request(request.extensions().get::<Caller>(), request.get_ref())?;
         let (sender, receiver) = tokio::sync::mpsc::channel(EXPORT_BUFFER);
         let store = self.reports.store().clone();
         tokio::spawn(crate::export::stream(store, filter, format, sender));

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use hearken_core::Caller;
 use hearken_influence::convert::{score, timestamp};
 use hearken_proto::v1 as pb;
 use hearken_store::Store;
@@ -215,7 +216,22 @@ impl Reports {
         Ok(pb::ConversationMapResponse { cells })
     }
 
-    pub async fn inbox(&self, request: pb::InboxRequest) -> Result<pb::InboxResponse, ReportError> {
+    /// An inbox page; a caller limited to some departments must name one of them.
+    pub async fn inbox(
+        &self,
+        caller: Option<&Caller>,
+        request: pb::InboxRequest,
+    ) -> Result<pb::InboxResponse, ReportError> {
+        if let Some(caller) = caller
+            && (caller.departments.is_some() && request.department.is_empty()
+                || !caller.may_see(&request.department))
+        {
+            return Err(ReportError::Forbidden(format!(
+                "token {:?} may see the inboxes of {} only; ask for one of them",
+                caller.name,
+                caller.describe_departments()
+            )));
+        }
         let status = match pb::InboxStatus::try_from(request.status) {
             Ok(pb::InboxStatus::Unspecified) => None,
             Ok(status) => Some(status as i32),
@@ -268,8 +284,11 @@ impl Reports {
         })
     }
 
+    /// Changes an inbox item; a caller limited to some departments may change only items
+    /// that concern one of them (those its inboxes list).
     pub async fn update_inbox_item(
         &self,
+        caller: Option<&Caller>,
         request: pb::UpdateInboxItemRequest,
     ) -> Result<pb::UpdateInboxItemResponse, ReportError> {
         if request.mention_id <= 0 {
@@ -277,6 +296,28 @@ impl Reports {
                 "mention_id",
                 "must be a stored mention's id",
             ));
+        }
+        if let Some(caller) = caller.filter(|c| c.departments.is_some()) {
+            let not_found =
+                || ReportError::NotFound(format!("inbox item of mention {}", request.mention_id));
+            let item = self
+                .store
+                .inbox_item(request.mention_id)
+                .await?
+                .ok_or_else(not_found)?;
+            if !item
+                .mention
+                .departments
+                .iter()
+                .any(|(d, _)| caller.may_see(d))
+            {
+                return Err(ReportError::Forbidden(format!(
+                    "token {:?} may change the inboxes of {} only, and mention {} is not in them",
+                    caller.name,
+                    caller.describe_departments(),
+                    request.mention_id
+                )));
+            }
         }
         let actor = request.actor.trim();
         if actor.is_empty() {
@@ -389,11 +430,16 @@ impl Reports {
     }
 
     /// Validates an export request into its filter and format.
+    /// A caller limited to some departments exports only their mentions.
     pub fn export_request(
         &self,
+        caller: Option<&Caller>,
         request: &pb::ExportRequest,
     ) -> Result<(ReportFilter, crate::export::Format), ReportError> {
-        let filter = convert::filter(request.filter.as_ref(), "filter")?;
+        let mut filter = convert::filter(request.filter.as_ref(), "filter")?;
+        if let Some(departments) = caller.and_then(|c| c.departments.clone()) {
+            filter.restrict(Dimension::Department, departments);
+        }
         let format = match pb::ExportFormat::try_from(request.format) {
             Ok(pb::ExportFormat::Unspecified | pb::ExportFormat::Csv) => crate::export::Format::Csv,
             Ok(pb::ExportFormat::JsonLines) => crate::export::Format::JsonLines,

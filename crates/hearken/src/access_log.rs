@@ -1,5 +1,10 @@
 //! One log line per gRPC call: which method, its status when known, how long until the
-//! response began. Operators (and the end-to-end test) count calls per replica from it.
+//! response began, and its request id. Operators (and the end-to-end test) count calls per
+//! replica from it.
+//!
+//! The request id is the caller's `x-request-id` (the enrich worker sends one per batch to
+//! every role it calls), or a new one; the service sees it in the request's headers and the
+//! caller gets it back in the response's, so one id follows a piece of work across roles.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,6 +14,9 @@ use std::time::Instant;
 use hearken_telemetry::metrics;
 use tonic::codegen::http;
 use tower::{Layer, Service};
+
+/// The header carrying a request id, in both directions.
+pub const REQUEST_ID: &str = "x-request-id";
 
 /// Health probes arrive every few seconds from orchestrators: logged at debug only.
 const QUIET_PREFIX: &str = "/grpc.health.v1.Health/";
@@ -43,12 +51,27 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         let method = request.uri().path().to_owned();
+        let request_id = match request.headers().get(REQUEST_ID) {
+            Some(id) => id.clone(),
+            None => {
+                let id = http::HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string())
+                    .expect("a UUID is a header value");
+                request.headers_mut().insert(REQUEST_ID, id.clone());
+                id
+            }
+        };
         let start = Instant::now();
         let response = self.inner.call(request);
         Box::pin(async move {
-            let response = response.await;
+            let mut response = response.await;
+            if let Ok(response) = &mut response {
+                response
+                    .headers_mut()
+                    .insert(REQUEST_ID, request_id.clone());
+            }
+            let request_id = request_id.to_str().unwrap_or("(not text)");
             // A failure answered at once carries its status in the headers; otherwise it
             // follows in the trailers, after this line is written.
             let status = match &response {
@@ -75,9 +98,9 @@ where
             );
             let elapsed_ms = elapsed * 1e3;
             if method.starts_with(QUIET_PREFIX) {
-                tracing::debug!(%method, %status, elapsed_ms, "rpc");
+                tracing::debug!(%method, %status, elapsed_ms, request_id, "rpc");
             } else {
-                tracing::info!(%method, %status, elapsed_ms, "rpc");
+                tracing::info!(%method, %status, elapsed_ms, request_id, "rpc");
             }
             response
         })

@@ -21,11 +21,12 @@ use hearken_report::{ReportConfig, ReportGrpc, Reports};
 use hearken_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
+use tonic::transport::{ClientTlsConfig, Server};
 use tonic_health::ServingStatus;
 
 use crate::access_log::AccessLogLayer;
+use crate::auth::{AuthLayer, Tokens};
 use crate::config::ServeConfig;
 use crate::http::Serving;
 use crate::peers::{PeerOptions, balanced};
@@ -49,6 +50,8 @@ pub struct App {
     reports: Option<Reports>,
     /// Where the enrich worker calls classify and influence, when this server runs one.
     enrich_peers: Option<PeerUrls>,
+    /// The accepted tokens; `None` when authentication is off.
+    tokens: Option<Arc<Tokens>>,
 }
 
 /// The URLs of the services the enrich worker calls.
@@ -62,6 +65,19 @@ impl App {
     /// Connects to the store (applying migrations) when a role needs it, loads the model when
     /// classifying, prepares the roles' services, and binds.
     pub async fn bind(config: ServeConfig) -> anyhow::Result<Self> {
+        let tokens = config.access.load()?.map(Arc::new);
+        if tokens.is_none() {
+            for (flag, addr) in [
+                ("--listen", config.grpc.addr),
+                ("--http", config.grpc.http_addr),
+            ] {
+                anyhow::ensure!(
+                    addr.ip().is_loopback(),
+                    "{flag} {addr} accepts other machines, so callers must authenticate: give \
+                     --tokens-file (or HEARKEN_TOKENS); `hearken token new` mints a token"
+                );
+            }
+        }
         let store = match config.role.needs_store() {
             true => Some(
                 Store::connect(&config.store.database_url)
@@ -118,6 +134,7 @@ impl App {
             influence,
             reports,
             enrich_peers,
+            tokens,
         })
     }
 
@@ -144,6 +161,7 @@ impl App {
             influence,
             reports,
             enrich_peers,
+            tokens,
         } = self;
         let addr = listener.local_addr()?;
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -224,7 +242,11 @@ impl App {
         let serving_flag = Serving::default();
         serving_flag.set(true);
         let dashboard = match config.role.runs_report() {
-            true => Some(hearken_dashboard::Dashboard::local(addr)?),
+            true => Some(hearken_dashboard::Dashboard::local(
+                addr,
+                tokens.is_some(),
+                own_tls(&config, addr)?,
+            )?),
             false => None,
         };
         let http = axum::serve(
@@ -235,10 +257,17 @@ impl App {
         let http = tokio::spawn(async move { http.await });
 
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-        let server = Server::builder()
+        let mut builder = Server::builder();
+        if let Some(tls) = config.tls.server()? {
+            builder = builder
+                .tls_config(tls)
+                .context("cannot set up TLS with --tls-cert and --tls-key")?;
+        }
+        let server = builder
             .timeout(config.grpc.request_timeout())
             .concurrency_limit_per_connection(config.grpc.max_concurrent_requests)
             .layer(AccessLogLayer)
+            .layer(AuthLayer::new(tokens.clone()))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -316,12 +345,11 @@ impl App {
 /// server for the roles it runs itself.
 fn peer_urls(config: &ServeConfig, own: SocketAddr) -> anyhow::Result<PeerUrls> {
     let own_url = || {
-        let ip = match own.ip() {
-            ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
-            ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
-            ip => ip,
+        let scheme = match config.tls.tls_cert.is_some() {
+            true => "https",
+            false => "http",
         };
-        format!("http://{}", SocketAddr::new(ip, own.port()))
+        format!("{scheme}://{}", reachable(own))
     };
     let url = |configured: &Option<String>, runs_here: bool, flag: &str| match configured {
         Some(url) => Ok(url.clone()),
@@ -348,11 +376,53 @@ fn peer_urls(config: &ServeConfig, own: SocketAddr) -> anyhow::Result<PeerUrls> 
 /// Balanced clients of the enrich worker's peers, re-resolved until `stop`.
 fn peers(config: &ServeConfig, urls: &PeerUrls, stop: CancellationToken) -> anyhow::Result<Peers> {
     let options = PeerOptions::default();
+    let tls = config.tls.peers()?;
+    let authorization = match &config.access.peer_token {
+        Some(token) => Some(
+            format!("Bearer {token}")
+                .parse()
+                .context("--peer-token is not a token: it may hold only visible ASCII")?,
+        ),
+        None => None,
+    };
     Ok(Peers {
-        classify: ClassifyServiceClient::new(balanced(&urls.classify, options, stop.clone())?)
-            .max_decoding_message_size(config.grpc.max_message_bytes),
-        influence: InfluenceServiceClient::new(balanced(&urls.influence, options, stop)?),
+        classify: ClassifyServiceClient::new(balanced(
+            &urls.classify,
+            options,
+            tls.as_ref(),
+            stop.clone(),
+        )?)
+        .max_decoding_message_size(config.grpc.max_message_bytes),
+        influence: InfluenceServiceClient::new(balanced(
+            &urls.influence,
+            options,
+            tls.as_ref(),
+            stop,
+        )?),
+        authorization,
     })
+}
+
+/// How the server reaches its own listener under TLS (for the dashboard): trusting
+/// `--peer-ca` for a certificate that names the listener's IP address.
+fn own_tls(config: &ServeConfig, own: SocketAddr) -> anyhow::Result<Option<ClientTlsConfig>> {
+    if config.tls.tls_cert.is_none() {
+        return Ok(None);
+    }
+    let peers = config.tls.peers()?.context(
+        "with --tls-cert, the dashboard reaches this server over TLS: give --peer-ca too",
+    )?;
+    Ok(Some(peers.client(&reachable(own).ip().to_string())))
+}
+
+/// Where this server reaches its own listener: an unspecified address (0.0.0.0) on loopback.
+fn reachable(own: SocketAddr) -> SocketAddr {
+    let ip = match own.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
+        ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    SocketAddr::new(ip, own.port())
 }
 
 async fn close(store: Option<Store>) {

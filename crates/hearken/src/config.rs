@@ -1,11 +1,16 @@
 //! `hearken serve` flags, one struct per concern; every flag also reads a `HEARKEN_*` variable.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use hearken_core::mention::Limits;
-use hearken_ingest::IngestConfig;
 use hearken_ingest::enrich::EnrichConfig;
+use hearken_ingest::{IngestConfig, Rate};
+
+use crate::auth::Tokens;
+use crate::tls::TlsArgs;
 
 /// Which services a server mounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,6 +68,10 @@ pub struct ServeConfig {
     pub enrich: EnrichArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 impl ServeConfig {
@@ -100,6 +109,8 @@ impl ServeConfig {
                 webhook_retries: 3,
                 webhook_backoff_ms: 1_000,
             },
+            access: AccessArgs::default(),
+            tls: TlsArgs::default(),
         }
     }
 }
@@ -172,6 +183,14 @@ pub struct LimitsConfig {
     /// and a retry hint, until the enrich workers catch up; 0 for no limit.
     #[arg(long, env = "HEARKEN_MAX_QUEUE_DEPTH", default_value_t = 1_000_000)]
     pub max_queue_depth: u64,
+    /// Mentions per second each token may send to the ingest service, refused beyond with
+    /// RESOURCE_EXHAUSTED and a retry delay; 0 for no limit. Without authentication every
+    /// client shares one allowance.
+    #[arg(long, env = "HEARKEN_INGEST_RATE", default_value_t = 0.0)]
+    pub ingest_rate: f64,
+    /// Mentions a token may send at once above the rate, after a pause.
+    #[arg(long, env = "HEARKEN_INGEST_BURST", default_value_t = 10_000)]
+    pub ingest_burst: u32,
 }
 
 impl LimitsConfig {
@@ -183,6 +202,10 @@ impl LimitsConfig {
             },
             max_batch_size: self.max_batch,
             max_queue_depth: self.max_queue_depth,
+            rate: (self.ingest_rate > 0.0).then_some(Rate {
+                per_second: self.ingest_rate,
+                burst: self.ingest_burst.max(1),
+            }),
         }
     }
 }
@@ -255,5 +278,39 @@ impl ReportArgs {
             retries: self.webhook_retries,
             backoff: Duration::from_millis(self.webhook_backoff_ms),
         }
+    }
+}
+
+/// Who may call: the accepted tokens, and the token this server presents to other roles.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AccessArgs {
+    /// A TOML file of accepted tokens (`[[tokens]]` with name, sha256, scopes and optional
+    /// departments; `hearken token new` prints an entry). Without tokens, calls need none, which
+    /// is allowed only while every listener is on loopback.
+    #[arg(long, env = "HEARKEN_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
+    /// The same TOML as text, for secrets handed over in the environment; joined with the file.
+    #[arg(long, env = "HEARKEN_TOKENS", hide_env_values = true)]
+    pub tokens: Option<String>,
+    /// The token the enrich worker sends to classify and influence (scopes `ingest` and `read`).
+    #[arg(long, env = "HEARKEN_PEER_TOKEN", hide_env_values = true)]
+    pub peer_token: Option<String>,
+}
+
+impl AccessArgs {
+    /// The accepted tokens; `None` when none are configured, so authentication is off.
+    pub fn load(&self) -> anyhow::Result<Option<Tokens>> {
+        let mut tokens = Tokens::default();
+        if let Some(path) = &self.tokens_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the tokens file {}", path.display()))?;
+            tokens =
+                Tokens::parse(&text).with_context(|| format!("tokens file {}", path.display()))?;
+        }
+        if let Some(text) = &self.tokens {
+            let inline = Tokens::parse(text).context("HEARKEN_TOKENS")?;
+            tokens = tokens.merge(inline).context("HEARKEN_TOKENS")?;
+        }
+        Ok((!tokens.is_empty()).then_some(tokens))
     }
 }

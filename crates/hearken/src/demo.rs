@@ -101,7 +101,7 @@ async fn enriched(server: &str) -> anyhow::Result<()> {
 }
 
 async fn exercise(server: &str, database_url: &str) -> anyhow::Result<String> {
-    let mut client = IngestServiceClient::connect(server.to_owned()).await?;
+    let mut client = IngestServiceClient::new(crate::client::connect(server, None, None).await?);
     let mut out = format!("Hearken demo: serving every role on {server}, store {database_url}\n\n");
 
     out.push_str("Listening topics:\n");
@@ -293,7 +293,7 @@ fn tally(counts: &BTreeMap<&str, usize>) -> String {
 }
 
 async fn all_mentions(
-    client: &mut IngestServiceClient<tonic::transport::Channel>,
+    client: &mut IngestServiceClient<crate::client::Connection>,
 ) -> anyhow::Result<Vec<pb::Mention>> {
     let mut mentions = Vec::new();
     let mut page_token = String::new();

@@ -56,7 +56,7 @@ pub struct ImportReport {
 
 /// Parses `bytes` and streams the records to `client`, showing progress when `progress` is set.
 pub async fn import(
-    client: &mut IngestServiceClient<tonic::transport::Channel>,
+    client: &mut IngestServiceClient<crate::client::Connection>,
     bytes: &[u8],
     format: Format,
     file_name: Option<&Path>,

@@ -4,7 +4,9 @@
 
 pub mod access_log;
 pub mod app;
+pub mod auth;
 pub mod classify;
+pub mod client;
 pub mod config;
 pub mod demo;
 pub mod healthcheck;
@@ -13,6 +15,7 @@ pub mod import;
 pub mod peers;
 pub mod rank;
 pub mod status;
+pub mod tls;
 
 pub use app::App;
 pub use config::{Role, ServeConfig};

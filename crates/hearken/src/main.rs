@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use hearken::auth::{self, Scope};
 use hearken::config::LimitsConfig;
 use hearken::{App, ServeConfig};
 use hearken_classify::TrainOptions;
@@ -32,7 +33,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the gRPC server: every role at once (the default) or one role per process.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Parse a file of mentions and stream it to a server's ingest service.
     ///
     /// Prints how many records were accepted, were duplicates or were rejected, and for each
@@ -43,14 +44,16 @@ enum Command {
         /// Its format; `auto` tells it from the name and the content.
         #[arg(long, env = "HEARKEN_FORMAT", default_value = "auto", value_parser = parse_format)]
         format: Format,
-        /// The server to send to.
-        #[arg(long, env = "HEARKEN_SERVER", default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        target: hearken::client::ServerArgs,
     },
     /// Exit 0 when the server reports SERVING, 1 otherwise: for container health checks.
     Healthcheck {
         #[arg(long, env = "HEARKEN_SERVER", default_value = "http://127.0.0.1:50051")]
         server: String,
+        /// PEM CA certificates to trust for an https server.
+        #[arg(long, env = "HEARKEN_CA")]
+        ca: Option<PathBuf>,
         /// How long to wait for an answer, in seconds.
         #[arg(long, env = "HEARKEN_HEALTHCHECK_TIMEOUT_SECS", default_value_t = 2)]
         timeout_secs: u64,
@@ -72,6 +75,12 @@ enum Command {
             value_delimiter = ','
         )]
         servers: Vec<String>,
+        /// PEM CA certificates to trust for https servers.
+        #[arg(long, env = "HEARKEN_CA")]
+        ca: Option<PathBuf>,
+        /// The bearer token to present for the queue and model details (health needs none).
+        #[arg(long, env = "HEARKEN_TOKEN", hide_env_values = true)]
+        token: Option<String>,
         /// How long to wait for each answer, in seconds.
         #[arg(long, default_value_t = 5)]
         timeout_secs: u64,
@@ -140,6 +149,9 @@ enum Command {
     /// Influence scoring tools.
     #[command(subcommand)]
     Influence(InfluenceCommand),
+    /// Mint tokens for `serve --tokens-file`, and hash existing ones.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Ask a server's report service: volume, the conversation map, an inbox, top voices or
     /// spikes, as a table, JSON or CSV.
     #[command(subcommand)]
@@ -159,6 +171,25 @@ enum Command {
         #[arg(long, env = "HEARKEN_DEMO_EXIT")]
         exit: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Mint a token: prints the secret (shown only now; give it to the client) and the entry
+    /// to add to the server's tokens file, which holds only its hash.
+    New {
+        /// What the token is for, e.g. `support-team`; logs and audit trails show it.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: ingest, read, admin.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<Scope>,
+        /// Comma-separated departments whose inboxes and exports alone the token may see.
+        #[arg(long, value_delimiter = ',')]
+        departments: Vec<String>,
+    },
+    /// Print the SHA-256 a tokens file stores for the token read from standard input.
+    Hash,
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,7 +253,7 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(config) => {
-            let app = App::bind(config).await?;
+            let app = App::bind(*config).await?;
             let shutdown = CancellationToken::new();
             tokio::spawn(cancel_on_signal(shutdown.clone()));
             app.run(shutdown).await?;
@@ -230,25 +261,22 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import {
             file,
             format,
-            server,
+            target,
         } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let mut client = IngestServiceClient::connect(server.clone())
-                .await
-                .with_context(|| {
-                    format!("cannot connect to {server}; is `hearken serve` running?")
-                })?;
+            let mut client = IngestServiceClient::new(target.connect().await?);
             let report =
                 hearken::import::import(&mut client, &bytes, format, Some(&file), true).await?;
             print!("{}", report.render());
         }
         Command::Healthcheck {
             server,
+            ca,
             timeout_secs,
         } => {
-            let status =
-                hearken::healthcheck::check(&server, Duration::from_secs(timeout_secs)).await?;
+            let timeout = Duration::from_secs(timeout_secs);
+            let status = hearken::healthcheck::check(&server, ca.as_deref(), timeout).await?;
             if status != ServingStatus::Serving {
                 eprintln!("{server} is {}", status.as_str_name());
                 return Ok(ExitCode::FAILURE);
@@ -264,9 +292,13 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Status {
             servers,
+            ca,
+            token,
             timeout_secs,
         } => {
-            let lines = hearken::status::collect(&servers, Duration::from_secs(timeout_secs)).await;
+            let timeout = Duration::from_secs(timeout_secs);
+            let lines =
+                hearken::status::collect(&servers, ca.as_deref(), token.as_deref(), timeout).await;
             print!("{}", hearken::status::render(&lines));
             if lines.iter().any(|line| line.health != "SERVING") {
                 return Ok(ExitCode::FAILURE);
@@ -377,6 +409,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 output.display()
             );
         }
+        Command::Token(TokenCommand::New {
+            name,
+            scopes,
+            departments,
+        }) => {
+            let secret = auth::mint()?;
+            println!("# The token; it is not stored anywhere, so keep it now:\n{secret}\n");
+            println!("# Add to the tokens file (--tokens-file):");
+            print!("{}", auth::entry(&name, &secret, &scopes, &departments));
+        }
+        Command::Token(TokenCommand::Hash) => {
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_line(&mut secret)
+                .context("cannot read the token from standard input")?;
+            println!("{}", auth::sha256_hex(secret.trim()));
+        }
         Command::Report(command) => {
             print!("{}", report::run(command).await?);
         }
@@ -444,6 +493,8 @@ mod tests {
             "hearken influence rank --edges e.csv --output s.csv",
             "hearken demo",
             "hearken locate Brooklyn --time-zone Eastern",
+            "hearken token new --name support --scopes read,ingest --departments pr",
+            "hearken token hash",
         ];
         for line in lines {
             let cli = Cli::try_parse_from(line.split_whitespace())

@@ -14,7 +14,9 @@ use anyhow::Context;
 use tokio::sync::mpsc::Sender;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::channel::Change;
-use tonic::transport::{Channel, Endpoint, Uri};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint, Uri};
+
+use crate::tls::PeerTls;
 
 /// How a balanced channel finds and watches its replicas.
 #[derive(Debug, Clone, Copy)]
@@ -37,10 +39,13 @@ impl Default for PeerOptions {
 }
 
 /// A channel balancing over every address `url`'s host resolves to, kept current until
-/// `stop` is cancelled. Fails only on a URL that cannot name a service.
+/// `stop` is cancelled; an `https` URL is reached over TLS (`tls`), checking that the
+/// certificate names the URL's host. Fails on a URL that cannot name a service, and on an
+/// `https` URL without `tls`.
 pub fn balanced(
     url: &str,
     options: PeerOptions,
+    tls: Option<&PeerTls>,
     stop: CancellationToken,
 ) -> anyhow::Result<Channel> {
     let uri: Uri = url
@@ -56,12 +61,18 @@ pub fn balanced(
         "https" => 443,
         _ => 80,
     });
+    let tls = match (scheme.as_str(), tls) {
+        ("https", Some(tls)) => Some(tls.client(&host)),
+        ("https", None) => anyhow::bail!("{url} is https: give --peer-ca to trust its certificate"),
+        _ => None,
+    };
     let (channel, changes) = Channel::balance_channel(64);
     let watcher = Watcher {
         host,
         port,
         scheme,
         options,
+        tls,
         changes,
     };
     tokio::spawn(watcher.run(stop));
@@ -73,6 +84,7 @@ struct Watcher {
     port: u16,
     scheme: String,
     options: PeerOptions,
+    tls: Option<ClientTlsConfig>,
     changes: Sender<Change<SocketAddr, Endpoint>>,
 }
 
@@ -119,14 +131,22 @@ impl Watcher {
     }
 
     fn endpoint(&self, addr: SocketAddr) -> Option<Endpoint> {
-        let endpoint = Endpoint::from_shared(format!("{}://{addr}", self.scheme)).ok()?;
-        Some(
-            endpoint
-                .connect_timeout(self.options.connect_timeout)
-                .http2_keep_alive_interval(self.options.keep_alive)
-                .keep_alive_timeout(self.options.keep_alive)
-                .keep_alive_while_idle(true)
-                .tcp_nodelay(true),
-        )
+        let endpoint = Endpoint::from_shared(format!("{}://{addr}", self.scheme))
+            .ok()?
+            .connect_timeout(self.options.connect_timeout)
+            .http2_keep_alive_interval(self.options.keep_alive)
+            .keep_alive_timeout(self.options.keep_alive)
+            .keep_alive_while_idle(true)
+            .tcp_nodelay(true);
+        match &self.tls {
+            Some(tls) => match endpoint.tls_config(tls.clone()) {
+                Ok(endpoint) => Some(endpoint),
+                Err(error) => {
+                    tracing::warn!(host = %self.host, %error, "cannot set up TLS to a peer");
+                    None
+                }
+            },
+            None => Some(endpoint),
+        }
     }
 }

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use hearken_proto::prost_types::Timestamp;
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::report_service_client::ReportServiceClient;
-use tonic::transport::Channel;
 
 /// How a report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -21,9 +20,8 @@ pub(crate) enum OutputFormat {
 /// Flags every report shares.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct ReportArgs {
-    /// The server to ask.
-    #[arg(long, env = "HEARKEN_SERVER", default_value = "http://127.0.0.1:50051")]
-    pub(crate) server: String,
+    #[command(flatten)]
+    pub(crate) target: crate::client::ServerArgs,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) format: OutputFormat,
     /// Start of the range (RFC 3339, e.g. 2015-02-17T00:00:00Z); open when absent.
@@ -207,20 +205,13 @@ pub(crate) async fn run(command: ReportCommand) -> anyhow::Result<String> {
         | ReportCommand::Voices { common, .. }
         | ReportCommand::Spikes { common, .. } => common.clone(),
     };
-    let mut client = ReportServiceClient::connect(common.server.clone())
-        .await
-        .with_context(|| {
-            format!(
-                "cannot connect to {}; is `hearken serve` running?",
-                common.server
-            )
-        })?;
+    let mut client = ReportServiceClient::new(common.target.connect().await?);
     let table = query(&mut client, command, &common).await?;
     table.render(common.format)
 }
 
 async fn query(
-    client: &mut ReportServiceClient<Channel>,
+    client: &mut ReportServiceClient<crate::client::Connection>,
     command: ReportCommand,
     common: &ReportArgs,
 ) -> anyhow::Result<Table> {

@@ -1,15 +1,21 @@
 //! `hearken status`: each server's roles, their health, the enrichment queue and the model.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 use hearken_proto::v1 as pb;
 use pb::classify_service_client::ClassifyServiceClient;
 use pb::ingest_service_client::IngestServiceClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::service::interceptor::InterceptedService;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+use hearken_dashboard::Bearer;
+
+use crate::client::Connection;
+use crate::tls::client_endpoint;
 
 /// The services a server may run, by role name and gRPC service name.
 const SERVICES: [(&str, &str); 4] = [
@@ -31,10 +37,15 @@ pub struct RoleStatus {
 
 /// The status of every role each of `servers` runs. A server that cannot be reached gets one
 /// line saying so rather than failing the whole report.
-pub async fn collect(servers: &[String], timeout: Duration) -> Vec<RoleStatus> {
+pub async fn collect(
+    servers: &[String],
+    ca: Option<&Path>,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Vec<RoleStatus> {
     let mut lines = Vec::new();
     for server in servers {
-        match server_status(server, timeout).await {
+        match server_status(server, ca, token, timeout).await {
             Ok(mut roles) => lines.append(&mut roles),
             Err(error) => lines.push(RoleStatus {
                 server: server.clone(),
@@ -47,9 +58,14 @@ pub async fn collect(servers: &[String], timeout: Duration) -> Vec<RoleStatus> {
     lines
 }
 
-async fn server_status(server: &str, timeout: Duration) -> anyhow::Result<Vec<RoleStatus>> {
-    let channel = Endpoint::from_shared(server.to_owned())
-        .with_context(|| format!("{server} is not a server URL such as http://127.0.0.1:50051"))?
+async fn server_status(
+    server: &str,
+    ca: Option<&Path>,
+    token: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<Vec<RoleStatus>> {
+    let bearer = Bearer::new(token);
+    let channel = client_endpoint(server, ca)?
         .connect_timeout(timeout)
         .timeout(timeout)
         .connect()
@@ -70,9 +86,12 @@ async fn server_status(server: &str, timeout: Duration) -> anyhow::Result<Vec<Ro
             Err(status) => anyhow::bail!("health check of {role} failed: {}", status.message()),
         };
         let detail = match status {
-            ServingStatus::Serving => detail(role, &channel)
-                .await
-                .unwrap_or_else(|error| format!("{error:#}")),
+            ServingStatus::Serving => detail(
+                role,
+                InterceptedService::new(channel.clone(), bearer.clone()),
+            )
+            .await
+            .unwrap_or_else(|error| format!("{error:#}")),
             _ => String::new(),
         };
         roles.push(RoleStatus {
@@ -86,10 +105,10 @@ async fn server_status(server: &str, timeout: Duration) -> anyhow::Result<Vec<Ro
 }
 
 /// What matters about a serving role: the queue for ingest, the model for classify.
-async fn detail(role: &str, channel: &Channel) -> anyhow::Result<String> {
+async fn detail(role: &str, connection: Connection) -> anyhow::Result<String> {
     match role {
         "ingest" => {
-            let stats = IngestServiceClient::new(channel.clone())
+            let stats = IngestServiceClient::new(connection)
                 .get_queue_stats(pb::GetQueueStatsRequest {})
                 .await?
                 .into_inner();
@@ -104,7 +123,7 @@ async fn detail(role: &str, channel: &Channel) -> anyhow::Result<String> {
             ))
         }
         "classify" => {
-            let model = ClassifyServiceClient::new(channel.clone())
+            let model = ClassifyServiceClient::new(connection)
                 .get_model(pb::GetModelRequest {})
                 .await?
                 .into_inner()

@@ -20,6 +20,7 @@ use pb::classify_service_client::ClassifyServiceClient;
 use pb::influence_service_client::InfluenceServiceClient;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::Channel;
 
 pub use backoff::Backoff;
@@ -65,6 +66,8 @@ impl Default for EnrichConfig {
 pub struct Peers {
     pub classify: ClassifyServiceClient<Channel>,
     pub influence: InfluenceServiceClient<Channel>,
+    /// `Bearer TOKEN`, sent with every call when the other roles require authentication.
+    pub authorization: Option<AsciiMetadataValue>,
 }
 
 /// One enrich worker. Several may run against one Postgres store.
@@ -193,11 +196,19 @@ impl Enricher {
         Ok(count)
     }
 
+    /// Enriches one batch; its calls to other roles share one request id, which their access
+    /// logs show.
+    #[tracing::instrument(skip_all, fields(batch = claimed.len(), request_id))]
     async fn enrich(&self, claimed: Vec<StoredMention>) -> Result<u64, EnrichError> {
-        let classifications = self.classify(&claimed).await?;
+        let request_id = uuid::Uuid::new_v4().simple().to_string();
+        tracing::Span::current().record("request_id", request_id.as_str());
+        let request_id: AsciiMetadataValue =
+            request_id.parse().expect("a UUID is a metadata value");
+        let classifications = self.classify(&claimed, &request_id).await?;
         let mentions: Vec<pb::Mention> = claimed.iter().map(batch::contract_mention).collect();
         let known_authors = batch::referenced_authors(&self.store, &mentions).await?;
-        self.record_influence(&mentions, &known_authors).await?;
+        self.record_influence(&mentions, &known_authors, &request_id)
+            .await?;
         let scores = batch::influence_scores(&self.store, &claimed).await?;
         let items = claimed
             .into_iter()
@@ -212,6 +223,7 @@ impl Enricher {
     async fn classify(
         &self,
         mentions: &[StoredMention],
+        request_id: &AsciiMetadataValue,
     ) -> Result<Vec<pb::Classification>, EnrichError> {
         let request = pb::ClassifyRequest {
             documents: mentions.iter().map(batch::document).collect(),
@@ -226,9 +238,11 @@ impl Enricher {
             mentions.len() as u64,
         );
         // Classifying is idempotent: one immediate retry rides over a replica that just died.
-        let mut response = client.classify(self.call(request.clone())).await;
+        let mut response = client
+            .classify(self.call(request.clone(), request_id))
+            .await;
         if matches!(&response, Err(status) if status.code() == tonic::Code::Unavailable) {
-            response = client.classify(self.call(request)).await;
+            response = client.classify(self.call(request, request_id)).await;
         }
         let classifications = response
             .map_err(EnrichError::Classify)?
@@ -247,11 +261,12 @@ impl Enricher {
         &self,
         mentions: &[pb::Mention],
         known_authors: &batch::KnownAuthors,
+        request_id: &AsciiMetadataValue,
     ) -> Result<(), EnrichError> {
         let mut client = self.peers.influence.clone();
         let authors = batch::authors(mentions);
         client
-            .upsert_authors(self.call(pb::UpsertAuthorsRequest { authors }))
+            .upsert_authors(self.call(pb::UpsertAuthorsRequest { authors }, request_id))
             .await
             .map_err(EnrichError::Influence)?;
         let interactions = batch::interactions(mentions, known_authors);
@@ -260,15 +275,23 @@ impl Enricher {
         }
         let stream = tokio_stream::once(pb::RecordInteractionsRequest { interactions });
         client
-            .record_interactions(self.call(stream))
+            .record_interactions(self.call(stream, request_id))
             .await
             .map_err(EnrichError::Influence)?;
         Ok(())
     }
 
-    fn call<T>(&self, message: T) -> tonic::Request<T> {
+    fn call<T>(&self, message: T, request_id: &AsciiMetadataValue) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
         request.set_timeout(self.config.call_timeout);
+        request
+            .metadata_mut()
+            .insert("x-request-id", request_id.clone());
+        if let Some(authorization) = &self.peers.authorization {
+            request
+                .metadata_mut()
+                .insert("authorization", authorization.clone());
+        }
         request
     }
 }

@@ -442,3 +442,136 @@ fn decodes_base64() {
     assert_eq!(base64_decode("aGVhcmtlbiE="), b"hearken!");
     assert_eq!(base64_decode("aGVh"), b"hea");
 }
+
+/// One plain HTTP/1.1 exchange with the dashboard: the status line and headers, and the body.
+async fn exchange(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: hearken\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+/// The value a response sets cookie `name` to.
+fn set_cookie<'a>(response: &'a str, name: &str) -> &'a str {
+    let prefix = format!("set-cookie: {name}=");
+    let line = response
+        .lines()
+        .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {name} cookie in {response}"));
+    assert!(
+        line.contains("HttpOnly") && line.contains("SameSite=Strict"),
+        "{line}"
+    );
+    line[prefix.len()..].split(';').next().unwrap()
+}
+
+/// A POST from another site (no CSRF token, or one not matching the cookie) changes nothing,
+/// with or without sign-in.
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let dir = TempDir::new();
+    let app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    let note = r#"{"note": "forged"}"#;
+    let json = "Content-Type: application/json\r\n";
+    let forged = within(exchange(app.http_addr, "POST", "/api/inbox/1", json, note)).await;
+    assert!(forged.starts_with("HTTP/1.1 403"), "{forged}");
+    assert!(forged.contains("CSRF"), "{forged}");
+    let page = within(exchange(app.http_addr, "GET", "/inbox/pr", "", "")).await;
+    let csrf = set_cookie(&page, "hearken_csrf");
+    assert!(
+        page.contains(&format!(r#"id="csrf" value="{csrf}""#)),
+        "{page}"
+    );
+    let wrong = format!("{json}Cookie: hearken_csrf={csrf}\r\nX-CSRF-Token: not-{csrf}\r\n");
+    let forged = within(exchange(
+        app.http_addr,
+        "POST",
+        "/api/inbox/1",
+        &wrong,
+        note,
+    ))
+    .await;
+    assert!(forged.starts_with("HTTP/1.1 403"), "{forged}");
+    // With the page's token the call reaches the report service, which has no such item.
+    let right = format!("{json}Cookie: hearken_csrf={csrf}\r\nX-CSRF-Token: {csrf}\r\n");
+    let honest = within(exchange(
+        app.http_addr,
+        "POST",
+        "/api/inbox/1",
+        &right,
+        note,
+    ))
+    .await;
+    assert!(honest.starts_with("HTTP/1.1 404"), "{honest}");
+    app.stop().await;
+}
+
+/// With tokens required, pages send a visitor to sign in; the token then rides in an HttpOnly
+/// cookie and the report service decides what it may see.
+#[tokio::test]
+async fn signing_in_with_a_token() {
+    use hearken::auth::{Scope, entry, mint};
+
+    let dir = TempDir::new();
+    let (reader, support) = (mint().unwrap(), mint().unwrap());
+    let mut config = config(&dir.sqlite_url());
+    config.access.tokens = Some(format!(
+        "{}{}",
+        entry("reader", &reader, &[Scope::Read], &[]),
+        entry(
+            "support",
+            &support,
+            &[Scope::Read],
+            &["customer_service".into()]
+        )
+    ));
+    let app = TestApp::spawn(config).await;
+    let addr = app.http_addr;
+    let anonymous = within(exchange(addr, "GET", "/", "", "")).await;
+    assert!(anonymous.starts_with("HTTP/1.1 303"), "{anonymous}");
+    assert!(
+        anonymous.to_ascii_lowercase().contains("location: /login"),
+        "{anonymous}"
+    );
+
+    let form = within(exchange(addr, "GET", "/login", "", "")).await;
+    let csrf = set_cookie(&form, "hearken_csrf").to_owned();
+    let sign_in = |token: String| {
+        let headers = format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nCookie: hearken_csrf={csrf}\r\n"
+        );
+        let body = format!("csrf={csrf}&token={token}");
+        async move { exchange(addr, "POST", "/login", &headers, &body).await }
+    };
+    let refused = within(sign_in("hk_wrong".into())).await;
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    assert!(refused.contains("unknown token"), "{refused}");
+    let accepted = within(sign_in(support.clone())).await;
+    assert!(accepted.starts_with("HTTP/1.1 303"), "{accepted}");
+    assert_eq!(set_cookie(&accepted, "hearken_token"), support);
+    let cookie = format!("Cookie: hearken_token={support}\r\n");
+
+    let overview = within(exchange(addr, "GET", "/", &cookie, "")).await;
+    assert!(overview.starts_with("HTTP/1.1 200"), "{overview}");
+    let own = within(exchange(
+        addr,
+        "GET",
+        "/inbox/customer_service",
+        &cookie,
+        "",
+    ))
+    .await;
+    assert!(own.starts_with("HTTP/1.1 200"), "{own}");
+    let other = within(exchange(addr, "GET", "/inbox/pr", &cookie, "")).await;
+    assert!(other.starts_with("HTTP/1.1 403"), "{other}");
+    // A program may send the token as a bearer instead.
+    let bearer = format!("Authorization: Bearer {reader}\r\n");
+    let page = within(exchange(addr, "GET", "/inbox/pr", &bearer, "")).await;
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    app.stop().await;
+}

@@ -82,6 +82,8 @@ pub(crate) fn config(database_url: &str) -> ServeConfig {
         max_text_chars: 10_000,
         max_batch: 2_000,
         max_queue_depth: 1_000_000,
+        ingest_rate: 0.0,
+        ingest_burst: 10_000,
     };
     let mut config = ServeConfig::local(database_url, limits);
     config.grpc.max_message_bytes = 4 * 1024 * 1024;

@@ -1,5 +1,6 @@
 use hearken_formats::Format;
 use hearken_proto::v1 as pb;
+use hearken_proto::v1::ingest_service_client::IngestServiceClient;
 use tonic::Code;
 use tonic_types::StatusExt;
 
@@ -11,8 +12,13 @@ async fn streams_real_tweets_once(database_url: &str) {
     let path = shared_data("twitter-us-airline-sentiment/Tweets.csv");
     let bytes = std::fs::read(&path).unwrap();
 
+    let mut client = IngestServiceClient::new(
+        within(hearken::client::connect(&app.url(), None, None))
+            .await
+            .unwrap(),
+    );
     let first = within(hearken::import::import(
-        &mut app.ingest,
+        &mut client,
         &bytes,
         Format::Auto,
         Some(&path),
@@ -60,7 +66,7 @@ async fn streams_real_tweets_once(database_url: &str) {
     assert_eq!(cairdin.status, pb::MentionStatus::Pending as i32);
 
     let again = within(hearken::import::import(
-        &mut app.ingest,
+        &mut client,
         &bytes,
         Format::Csv,
         None,

@@ -3,6 +3,7 @@
 // A test that cannot unwrap should fail loudly; clippy only exempts `#[test]` bodies.
 #![allow(clippy::unwrap_used)]
 
+mod access;
 mod classify;
 mod crash;
 mod dashboard;
@@ -13,4 +14,6 @@ mod ingest;
 mod protocol;
 mod rank;
 mod report;
+mod request_id;
+mod tls;
 mod topics;

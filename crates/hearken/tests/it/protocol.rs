@@ -16,15 +16,23 @@ async fn health_answers_serving_then_nothing_after_shutdown() {
     let dir = TempDir::new();
     let app = TestApp::spawn(config(&dir.sqlite_url())).await;
     let url = app.url();
-    let status = within(hearken::healthcheck::check(&url, Duration::from_secs(5)))
-        .await
-        .unwrap();
+    let status = within(hearken::healthcheck::check(
+        &url,
+        None,
+        Duration::from_secs(5),
+    ))
+    .await
+    .unwrap();
     assert_eq!(status, ServingStatus::Serving);
     app.stop().await;
     assert!(
-        within(hearken::healthcheck::check(&url, Duration::from_secs(2)))
-            .await
-            .is_err()
+        within(hearken::healthcheck::check(
+            &url,
+            None,
+            Duration::from_secs(2)
+        ))
+        .await
+        .is_err()
     );
 }
 
@@ -153,6 +161,8 @@ async fn status_reports_roles_queue_and_model() {
 
     let lines = within(hearken::status::collect(
         &[app.url(), gone.clone()],
+        None,
+        None,
         Duration::from_secs(2),
     ))
     .await;
