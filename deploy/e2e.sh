@@ -31,6 +31,8 @@ export POSTGRES_USER=hearken POSTGRES_PASSWORD=e2e-test POSTGRES_DB=hearken
 tag=e2e
 # shellcheck source=deploy/lib.sh
 source "$here/lib.sh"
+# The stack requires tokens; `hearken import` and `report` present HEARKEN_TOKEN.
+eval "$("$here/tokens.sh")"
 work=$(mktemp -d)
 scratch=$work
 

@@ -25,6 +25,8 @@ export POSTGRES_USER=hearken POSTGRES_PASSWORD=smoke-test POSTGRES_DB=hearken
 tag=smoke
 # shellcheck source=deploy/lib.sh
 source "$here/lib.sh"
+# The stack requires tokens; `hearken import` and `report` present HEARKEN_TOKEN.
+eval "$("$here/tokens.sh")"
 
 [[ -r $sample ]] || fail "sample not found: $sample (set HEARKEN_SHARED_DATA)"
 

@@ -22,6 +22,8 @@ export POSTGRES_USER=hearken POSTGRES_PASSWORD=bench POSTGRES_DB=hearken
 tag=throughput
 # shellcheck source=deploy/lib.sh
 source "$here/lib.sh"
+# The stack requires tokens; `hearken import` and `report` present HEARKEN_TOKEN.
+eval "$("$here/tokens.sh")"
 work=$(mktemp -d)
 scratch=$work
 

@@ -52,6 +52,11 @@ for role, compose_name in sorted(roles.items()):
     elif grpc_port not in [p["port"] for p in service["spec"]["ports"]]:
         problems.append(f"role {role}: Service {compose_name} does not expose {grpc_port}")
     env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    secret_env = {e["name"] for e in container.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+    # Compose passes the tokens in; here they must come from a Secret, never a literal value.
+    for key in ("HEARKEN_TOKENS", "HEARKEN_PEER_TOKEN"):
+        if key in compose_env and key not in secret_env:
+            problems.append(f"role {role}: {key} must come from a Secret, as compose requires it")
     for key in ("HEARKEN_CLASSIFY_URL", "HEARKEN_INFLUENCE_URL"):
         if role == "ingest":
             want = compose_env[key]

@@ -1,6 +1,5 @@
 //! `hearken report …`: the report service's answers as terminal tables, JSON or CSV.
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use hearken_proto::prost_types::Timestamp;
 use hearken_proto::v1 as pb;
@@ -21,7 +20,7 @@ pub(crate) enum OutputFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct ReportArgs {
     #[command(flatten)]
-    pub(crate) target: crate::client::ServerArgs,
+    pub(crate) target: hearken::client::ServerArgs,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) format: OutputFormat,
     /// Start of the range (RFC 3339, e.g. 2015-02-17T00:00:00Z); open when absent.
@@ -211,7 +210,7 @@ pub(crate) async fn run(command: ReportCommand) -> anyhow::Result<String> {
 }
 
 async fn query(
-    client: &mut ReportServiceClient<crate::client::Connection>,
+    client: &mut ReportServiceClient<hearken::client::Connection>,
     command: ReportCommand,
     common: &ReportArgs,
 ) -> anyhow::Result<Table> {
