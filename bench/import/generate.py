@@ -6,7 +6,7 @@ Each generated mention is a real tweet's text and author with a new external id 
 both paths store exactly the same rows. The airline tweets are CC BY-NC-SA 4.0: the generated
 files stay out of the repository.
 
-usage: generate.py TWEETS_CSV N OUT_JSONL OUT_COPY_CSV
+usage: generate.py TWEETS_CSV N OUT_JSONL OUT_COPY_CSV [SECONDS_APART]  (default 7)
 """
 import csv
 import json
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 def main() -> None:
     tweets_csv, count, out_jsonl, out_copy = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    apart = float(sys.argv[5]) if len(sys.argv) > 5 else 7
     with open(tweets_csv, newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if " " not in r["name"]]
     start = datetime(2015, 2, 17, tzinfo=timezone.utc)
@@ -24,7 +25,7 @@ def main() -> None:
         writer = csv.writer(copy)
         for i in range(count):
             row = rows[i % len(rows)]
-            created = start + timedelta(seconds=i * 7)
+            created = start + timedelta(seconds=i * apart)
             external_id = f"{row['tweet_id']}-{i}"
             mention = {
                 "source": "twitter",

@@ -124,21 +124,21 @@ pub fn line_chart(series: &[Series], y_label: &str) -> String {
             tick_label(*tick)
         );
     }
-    let with_hour = x_max - x_min < 3 * 86_400;
-    let x_tick_count = 6.min(all().count().max(1)) as i64;
-    for i in 0..x_tick_count {
-        let t = x_min + (x_max - x_min) * i / (x_tick_count - 1).max(1);
+    let mut times: Vec<i64> = all().map(|p| p.0).collect();
+    times.sort_unstable();
+    times.dedup();
+    let x_ticks = x_ticks(&times, x_max - x_min < 3 * 86_400, 6);
+    for (i, (t, label)) in x_ticks.iter().enumerate() {
         let anchor = match i {
             0 => "start",
-            i if i == x_tick_count - 1 && i > 0 => "end",
+            i if i == x_ticks.len() - 1 => "end",
             _ => "middle",
         };
         let _ = write!(
             svg,
-            r#"<text class="x-label" x="{:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
-            x(t),
+            r#"<text class="x-label" x="{:.1}" y="{}" text-anchor="{anchor}">{label}</text>"#,
+            x(*t),
             H - BOTTOM + 18.0,
-            time_label(t, with_hour)
         );
     }
     let _ = write!(
@@ -192,6 +192,22 @@ pub fn line_chart(series: &[Series], y_label: &str) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// Up to `wanted` x-axis ticks at the points' times (`times` sorted and distinct), spread
+/// evenly, and labelled each differently: ticks between buckets, or a label coarser than the
+/// buckets (days for hourly points), would otherwise print one date twice.
+fn x_ticks(times: &[i64], with_hour: bool, wanted: usize) -> Vec<(i64, String)> {
+    let picks = wanted.min(times.len());
+    let mut ticks: Vec<(i64, String)> = Vec::with_capacity(picks);
+    for i in 0..picks {
+        let t = times[i * (times.len() - 1) / (picks - 1).max(1)];
+        let label = time_label(t, with_hour);
+        if ticks.iter().all(|(_, seen)| *seen != label) {
+            ticks.push((t, label));
+        }
+    }
+    ticks
 }
 
 fn round_to(value: f64, places: i32) -> f64 {
@@ -465,6 +481,52 @@ mod tests {
         assert!(svg.contains(">3,000<") && svg.contains(">4,000<"), "{svg}");
         assert!(svg.contains(">0<"));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    }
+
+    /// Every x-axis label of a chart, in order.
+    fn x_labels(svg: &str) -> Vec<String> {
+        svg.split(r#"class="x-label""#)
+            .skip(1)
+            .filter_map(|rest| rest.split_once('>')?.1.split_once('<'))
+            .map(|(label, _)| label.to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn line_chart_never_repeats_an_x_label() {
+        // Two series over four days: more points than days, and a span too long for hours.
+        let by_department: Vec<Series> = ["customer_service", "marketing"]
+            .into_iter()
+            .map(|name| Series {
+                name: name.into(),
+                points: (0..4).map(|d| (day(d), 10.0)).collect(),
+            })
+            .collect();
+        let labels = x_labels(&line_chart(&by_department, "mentions per day"));
+        assert_eq!(labels, ["Feb 16", "Feb 17", "Feb 18", "Feb 19"]);
+
+        // Three hourly series over three hours.
+        let hourly: Vec<Series> = ["negative", "neutral", "positive"]
+            .into_iter()
+            .map(|name| Series {
+                name: name.into(),
+                points: (0..3).map(|h| (day(0) + h * 3_600, 1.0)).collect(),
+            })
+            .collect();
+        let labels = x_labels(&line_chart(&hourly, "mentions per hour"));
+        assert_eq!(labels, ["Feb 16 00:00", "Feb 16 01:00", "Feb 16 02:00"]);
+
+        // A week of hourly points, labelled by day: each day at most once.
+        let week = vec![Series {
+            name: String::new(),
+            points: (0..7 * 24).map(|h| (day(0) + h * 3_600, 1.0)).collect(),
+        }];
+        let labels = x_labels(&line_chart(&week, "mentions per hour"));
+        let mut distinct = labels.clone();
+        distinct.dedup();
+        assert_eq!(labels, distinct);
+        assert_eq!(labels.first().map(String::as_str), Some("Feb 16"));
+        assert_eq!(labels.last().map(String::as_str), Some("Feb 22"));
     }
 
     #[test]

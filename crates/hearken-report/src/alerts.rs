@@ -1,20 +1,17 @@
 //! Alert rules: validation, and the evaluator that runs them every interval and posts what
 //! fires to the rule's webhook, retrying with backoff and logging every attempt in the store.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use bytes::Bytes;
 use hearken_proto::v1 as pb;
 use hearken_store::Store;
 use hearken_store::report::{AlertRuleRecord, BucketWidth, NewDelivery};
-use http_body_util::Full;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::chain;
 use crate::spikes::SpikeParams;
+use crate::webhook::{WebhookClient, WebhookError};
 use crate::{ReportError, convert};
 
 /// The longest rule name.
@@ -94,7 +91,7 @@ fn webhook_url(raw: &str) -> Result<url::Url, ReportError> {
 }
 
 /// How the evaluator runs and delivers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvaluatorConfig {
     /// How often every rule is evaluated.
     pub interval: Duration,
@@ -104,6 +101,8 @@ pub struct EvaluatorConfig {
     pub retries: u32,
     /// The wait before the first retry; doubled before each next one.
     pub backoff: Duration,
+    /// A PEM file of CA certificates trusted for https webhooks besides the usual roots.
+    pub extra_ca: Option<PathBuf>,
 }
 
 impl Default for EvaluatorConfig {
@@ -113,6 +112,7 @@ impl Default for EvaluatorConfig {
             request_timeout: Duration::from_secs(10),
             retries: 3,
             backoff: Duration::from_secs(1),
+            extra_ca: None,
         }
     }
 }
@@ -122,19 +122,18 @@ impl Default for EvaluatorConfig {
 pub struct AlertEvaluator {
     store: Store,
     config: EvaluatorConfig,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: WebhookClient,
 }
 
 impl AlertEvaluator {
-    pub fn new(store: Store, config: EvaluatorConfig) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(config.request_timeout));
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        Self {
+    /// Fails when the extra CA file cannot be read or trusted.
+    pub fn new(store: Store, config: EvaluatorConfig) -> Result<Self, WebhookError> {
+        let client = WebhookClient::new(config.request_timeout, config.extra_ca.as_deref())?;
+        Ok(Self {
             store,
             config,
             client,
-        }
+        })
     }
 
     /// Runs until `stop` is cancelled; a delivery in progress is abandoned then.
@@ -223,11 +222,14 @@ impl AlertEvaluator {
         .to_string();
         let mut backoff = self.config.backoff;
         for attempt in 1..=self.config.retries + 1 {
-            let outcome = self.post(&rule.webhook_url, body.clone()).await;
-            let (status_code, error) = match &outcome {
-                Ok(status) if (200..300).contains(status) => (Some(*status), String::new()),
-                Ok(status) => (Some(*status), format!("the webhook answered HTTP {status}")),
-                Err(error) => (None, error.clone()),
+            let outcome = self.client.post_json(&rule.webhook_url, body.clone()).await;
+            let (status_code, error) = match outcome {
+                Ok(status) if (200..300).contains(&status) => (Some(status.into()), String::new()),
+                Ok(status) => (
+                    Some(status.into()),
+                    format!("the webhook answered HTTP {status}"),
+                ),
+                Err(error) => (None, error),
             };
             let delivered = error.is_empty();
             self.store
@@ -251,27 +253,6 @@ impl AlertEvaluator {
             }
         }
         Ok(())
-    }
-
-    /// One POST; the HTTP status, or why there was none.
-    async fn post(&self, url: &str, body: String) -> Result<i32, String> {
-        if url.starts_with("https:") {
-            return Err("https webhooks need TLS, which this build does not include".into());
-        }
-        let request = hyper::Request::post(url)
-            .header(hyper::header::CONTENT_TYPE, "application/json")
-            .header(hyper::header::USER_AGENT, "hearken-alerts")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|error| format!("cannot build the request: {error}"))?;
-        match tokio::time::timeout(self.config.request_timeout, self.client.request(request)).await
-        {
-            Ok(Ok(response)) => Ok(i32::from(response.status().as_u16())),
-            Ok(Err(error)) => Err(format!("cannot reach the webhook: {}", chain(&error))),
-            Err(_) => Err(format!(
-                "the webhook did not answer within {:?}",
-                self.config.request_timeout
-            )),
-        }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod export;
 mod grpc;
 mod service;
 pub mod spikes;
+pub mod webhook;
 
 pub use error::ReportError;
 pub use grpc::{ReportGrpc, grpc_service};

@@ -229,7 +229,7 @@ impl App {
                 let evaluator = hearken_report::alerts::AlertEvaluator::new(
                     reports.store().clone(),
                     config.report.evaluator(),
-                );
+                )?;
                 background.spawn(evaluator.run(serving.clone()));
                 Some(
                     hearken_report::grpc_service(reports)

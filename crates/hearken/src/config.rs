@@ -108,6 +108,7 @@ impl ServeConfig {
                 webhook_timeout_secs: 10,
                 webhook_retries: 3,
                 webhook_backoff_ms: 1_000,
+                webhook_ca: None,
             },
             access: AccessArgs::default(),
             tls: TlsArgs::default(),
@@ -268,6 +269,9 @@ pub struct ReportArgs {
     /// The wait before the first retry, in milliseconds; doubled before each next one.
     #[arg(long, env = "HEARKEN_WEBHOOK_BACKOFF_MS", default_value_t = 1_000)]
     pub webhook_backoff_ms: u64,
+    /// A PEM file of CA certificates to trust for https webhooks besides the built-in roots.
+    #[arg(long, env = "HEARKEN_WEBHOOK_CA")]
+    pub webhook_ca: Option<std::path::PathBuf>,
 }
 
 impl ReportArgs {
@@ -277,6 +281,7 @@ impl ReportArgs {
             request_timeout: Duration::from_secs(self.webhook_timeout_secs.max(1)),
             retries: self.webhook_retries,
             backoff: Duration::from_millis(self.webhook_backoff_ms),
+            extra_ca: self.webhook_ca.clone(),
         }
     }
 }

@@ -105,13 +105,16 @@ type EventRow = (i64, String, String, String, i64);
 impl Store {
     /// A page of inbox items, highest priority first, ties by mention id. A department sees
     /// the items it owns and those of other departments that concern it: the owner is always
-    /// among a mention's departments, so one membership test covers both.
+    /// among a mention's departments, so one membership test covers both. It is a correlated
+    /// `EXISTS`, so that the walk down `inbox_by_priority` probes each item and stops after a
+    /// page; `IN (subquery)` under the `OR` made PostgreSQL test every item against the whole
+    /// department.
     pub async fn inbox(&self, query: &InboxQuery) -> Result<Vec<InboxItemRecord>, StoreError> {
         let rows: Vec<ItemRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT i.mention_id, i.owner_department, i.priority, i.status, i.assignee \
-                 FROM inbox_items i WHERE ($1 = '' OR i.mention_id IN \
-                 (SELECT mention_id FROM mention_departments WHERE department = $1)) \
+                 FROM inbox_items i WHERE ($1 = '' OR EXISTS (SELECT 1 FROM mention_departments d \
+                 WHERE d.mention_id = i.mention_id AND d.department = $1)) \
                  AND ($2 = 0 OR i.status = $2) AND i.priority >= $3 \
                  AND ($4 = 0 OR i.priority < $5 OR (i.priority = $5 AND i.mention_id > $6)) \
                  ORDER BY i.priority DESC, i.mention_id LIMIT $7",
