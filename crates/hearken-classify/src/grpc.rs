@@ -180,6 +180,16 @@ fn check_text(text: &str, field: &str, limits: &Limits) -> Result<(), ClassifyEr
     Ok(())
 }
 
+/// Counts documents this replica classified: the classifier's throughput, per RPC.
+fn classified(rpc: &str, documents: usize) {
+    hearken_telemetry::metrics::count(
+        "hearken_documents_classified_total",
+        "Documents this classify replica classified.",
+        &[("rpc", rpc)],
+        documents as u64,
+    );
+}
+
 /// The current model, or an error when the caller asked for another version. Checking and
 /// using the same `Arc` means a concurrent `Train` cannot slip a different version in between.
 fn expected_model(state: &ClassifyState, version: &str) -> Result<Arc<Model>, ClassifyError> {
@@ -411,13 +421,14 @@ impl ClassifyService for ClassifyGrpc {
             .map(|(n, d)| document(d, &format!("documents[{n}]"), &limits))
             .collect::<Result<Vec<_>, _>>()?;
         let classifier = Classifier::new(model);
-        let classifications = blocking(move || {
+        let classifications: Vec<pb::Classification> = blocking(move || {
             Ok(docs
                 .iter()
                 .map(|d| to_pb(classifier.classify_with_reasons(d, reasons)))
                 .collect())
         })
         .await?;
+        classified("Classify", classifications.len());
         Ok(Response::new(pb::ClassifyResponse { classifications }))
     }
 
@@ -442,6 +453,7 @@ impl ClassifyService for ClassifyGrpc {
                         .and_then(|d| document(d, &field, &limits))
                         .map_err(Status::from)?;
                     let c = Classifier::new(state.model()).classify(&doc);
+                    classified("ClassifyStream", 1);
                     Ok(pb::ClassifyStreamResponse {
                         id: doc.id.unwrap_or_default(),
                         classification: Some(to_pb(c)),

@@ -335,6 +335,12 @@ impl InfluenceState {
             })
             .await?;
         let elapsed = started.elapsed();
+        hearken_telemetry::metrics::observe(
+            "hearken_influence_recompute_seconds",
+            "How long each influence recompute took, reading the graph to swapping the scores in.",
+            &[],
+            elapsed.as_secs_f64(),
+        );
         tracing::info!(
             generation = generation.generation,
             authors = generation.author_count,

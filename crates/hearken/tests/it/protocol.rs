@@ -8,6 +8,8 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
 use hearken_proto::v1 as pb;
+use hearken_proto::v1::classify_service_client::ClassifyServiceClient;
+use hearken_proto::v1::influence_service_client::InfluenceServiceClient;
 
 use crate::helpers::{TempDir, TestApp, config, mention, within};
 
@@ -183,7 +185,7 @@ async fn status_reports_roles_queue_and_model() {
 }
 
 /// `/metrics` speaks the Prometheus text format and counts what happened: calls by method,
-/// records ingested by outcome.
+/// records ingested by outcome, documents classified, recompute durations.
 #[tokio::test]
 async fn metrics_count_calls_and_records() {
     let dir = TempDir::new();
@@ -197,8 +199,34 @@ async fn metrics_count_calls_and_records() {
     }))
     .await
     .unwrap();
+    let mut classify = within(ClassifyServiceClient::connect(app.url()))
+        .await
+        .unwrap();
+    within(classify.classify(pb::ClassifyRequest {
+        documents: vec![pb::Document {
+            text: "where is my refund".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .await
+    .unwrap();
+    let mut influence = within(InfluenceServiceClient::connect(app.url()))
+        .await
+        .unwrap();
+    within(influence.recompute(pb::RecomputeRequest {}))
+        .await
+        .unwrap();
     let response = within(http_get(app.http_addr, "/metrics")).await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("hearken_documents_classified_total{rpc=\"Classify\"}"),
+        "{response}"
+    );
+    assert!(
+        response.contains("hearken_influence_recompute_seconds_count"),
+        "{response}"
+    );
     assert!(response.contains("text/plain; version=0.0.4"), "{response}");
     assert!(
         response.contains("# TYPE hearken_grpc_requests_total counter"),
