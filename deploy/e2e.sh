@@ -56,49 +56,54 @@ log "stack healthy in $((SECONDS - t))s"
 ingest_url=http://127.0.0.1:$HEARKEN_INGEST_PORT
 psql() { compose exec -T postgres psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAq "$@"; }
 
+# The faults strike at fixed points of the load, however fast the machine: one classify replica
+# is killed after a fifth of the chunks, ingest is restarted after two fifths and Postgres after
+# three. The restarts run beside the load, so the chunks that follow meet them.
+total=${#chunks[@]}
+restarts=()
+fault() {
+    case $1 in
+    $((total / 5)))
+        mapfile -t classify_ids < <(compose ps -q classify)
+        ((${#classify_ids[@]} == 3)) || fail "expected 3 classify replicas, found ${#classify_ids[@]}"
+        victim=${classify_ids[0]}
+        kill_time=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+        docker kill "$victim" >/dev/null
+        log "killed classify replica ${victim:0:12} after $1 of $total chunks"
+        ;;
+    $((total * 2 / 5)))
+        timeout 120 docker-compose -p "$COMPOSE_PROJECT_NAME" restart ingest >/dev/null &
+        restarts+=($!)
+        log "restarting ingest after $1 of $total chunks"
+        ;;
+    $((total * 3 / 5)))
+        timeout 120 docker-compose -p "$COMPOSE_PROJECT_NAME" restart postgres >/dev/null &
+        restarts+=($!)
+        log "restarting postgres after $1 of $total chunks"
+        ;;
+    esac
+}
+
 # The load: each chunk is imported until one whole run succeeds. A run cut short by a fault
 # may have stored part of the chunk; ingestion is idempotent on the mentions' ids, so the
 # successful run reports the rest as duplicates and the chunk counts in full, exactly once.
-load() {
-    local i=0 acked=0 report attempt
-    for file in "${chunks[@]}"; do
-        attempt=0
-        until report=$(timeout 120 "$hearken" import --server "$ingest_url" "$file" 2>>"$work/import.err"); do
-            attempt=$((attempt + 1))
-            ((attempt < 60)) || { echo "chunk $file failed 60 times" >&2; return 1; }
-            sleep 2
-        done
-        acked=$((acked + $(sed -n 's/.*: \([0-9]*\) accepted, \([0-9]*\) duplicates, \([0-9]*\) rejected.*/\1+\2/p' <<<"$report" | head -n1)))
-        rejected=$(sed -n 's/.* \([0-9]*\) rejected.*/\1/p' <<<"$report" | head -n1)
-        echo "$((i += 1)) $acked ${rejected:-0}" >>"$work/progress"
-    done
-}
-progress() { tail -n1 "$work/progress" 2>/dev/null | cut -d' ' -f1 || echo 0; }
-wait_for_chunks() { while (($(progress) < $1)); do kill -0 "$load_pid" 2>/dev/null || return 0; sleep 0.5; done; }
-
 t_load=$SECONDS
-load &
-load_pid=$!
-total=${#chunks[@]}
-
-wait_for_chunks $((total / 5))
-mapfile -t classify_ids < <(compose ps -q classify)
-((${#classify_ids[@]} == 3)) || fail "expected 3 classify replicas, found ${#classify_ids[@]}"
-victim=${classify_ids[0]}
-kill_time=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
-docker kill "$victim" >/dev/null
-log "killed classify replica ${victim:0:12} after $(progress) of $total chunks"
-
-wait_for_chunks $((total * 2 / 5))
-timeout 120 docker-compose -p "$COMPOSE_PROJECT_NAME" restart ingest >/dev/null
-log "restarted ingest after $(progress) of $total chunks"
-
-wait_for_chunks $((total * 3 / 5))
-timeout 120 docker-compose -p "$COMPOSE_PROJECT_NAME" restart postgres >/dev/null
-log "restarted postgres after $(progress) of $total chunks"
-
-wait "$load_pid" || fail "the load did not complete: $(tail -n 5 "$work/import.err")"
-read -r _ acked rejected < <(tail -n1 "$work/progress")
+acked=0 rejected=0 done_chunks=0
+for file in "${chunks[@]}"; do
+    attempt=0
+    until report=$(timeout 120 "$hearken" import --server "$ingest_url" "$file" 2>>"$work/import.err"); do
+        attempt=$((attempt + 1))
+        ((attempt < 60)) || fail "chunk $file failed 60 times: $(tail -n 5 "$work/import.err")"
+        sleep 2
+    done
+    acked=$((acked + $(sed -n 's/.*: \([0-9]*\) accepted, \([0-9]*\) duplicates, \([0-9]*\) rejected.*/\1+\2/p' <<<"$report" | head -n1)))
+    refused=$(sed -n 's/.* \([0-9]*\) rejected.*/\1/p' <<<"$report" | head -n1)
+    rejected=$((rejected + ${refused:-0}))
+    fault $((done_chunks += 1))
+done
+for pid in "${restarts[@]}"; do
+    wait "$pid" || fail "a restart did not complete"
+done
 load_secs=$((SECONDS - t_load))
 log "acknowledged $acked mentions ($rejected rejected by validation) in ${load_secs}s"
 
