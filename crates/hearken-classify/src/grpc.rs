@@ -11,8 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hearken_proto::v1 as pb;
 use pb::classify_service_server::{ClassifyService, ClassifyServiceServer};
 use tokio_stream::{Stream, StreamExt};
-use tonic::{Code, Request, Response, Status, Streaming};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic::{Request, Response, Status, Streaming};
 
 use crate::classifier::{Classification, Classifier, Document, Label};
 use crate::eval::Evaluation;
@@ -123,13 +122,7 @@ impl From<ClassifyError> for Status {
         match error {
             ClassifyError::InvalidArgument { field, reason } => {
                 tracing::info!(%field, %reason, "invalid argument");
-                let mut details = ErrorDetails::new();
-                details.add_bad_request_violation(field.clone(), reason.clone());
-                Status::with_error_details(
-                    Code::InvalidArgument,
-                    format!("invalid {field}: {reason}"),
-                    details,
-                )
+                hearken_proto::status::invalid_argument(&field, &reason)
             }
             ClassifyError::Internal(reason) => {
                 tracing::error!(%reason, "classify service failed");

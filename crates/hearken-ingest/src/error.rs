@@ -38,13 +38,7 @@ impl From<IngestError> for Status {
         match error {
             IngestError::InvalidArgument { field, reason } => {
                 tracing::info!(%field, %reason, "invalid argument");
-                let mut details = ErrorDetails::new();
-                details.add_bad_request_violation(field.clone(), reason.clone());
-                Status::with_error_details(
-                    Code::InvalidArgument,
-                    format!("invalid {field}: {reason}"),
-                    details,
-                )
+                hearken_proto::status::invalid_argument(&field, &reason)
             }
             IngestError::NotFound { what } => Status::not_found(format!("{what} not found")),
             IngestError::QueueFull { pending, limit } => {

@@ -11,5 +11,7 @@ pub mod hearken {
 /// Encoded descriptors of every `hearken.v1` file, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("hearken_descriptor");
 
+pub mod status;
+
 pub use hearken::v1;
 pub use {prost, prost_types, tonic};

@@ -1,6 +1,5 @@
 use hearken_store::StoreError;
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic::Status;
 
 /// Why a report request failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,13 +30,7 @@ impl From<ReportError> for Status {
         match error {
             ReportError::InvalidArgument { field, reason } => {
                 tracing::info!(%field, %reason, "invalid report request");
-                let mut details = ErrorDetails::new();
-                details.add_bad_request_violation(field.clone(), reason.clone());
-                Status::with_error_details(
-                    Code::InvalidArgument,
-                    format!("invalid {field}: {reason}"),
-                    details,
-                )
+                hearken_proto::status::invalid_argument(&field, &reason)
             }
             ReportError::NotFound(what) => {
                 tracing::info!(%what, "not found");
