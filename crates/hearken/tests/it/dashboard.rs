@@ -9,13 +9,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use hearken_formats::Format;
-use hearken_proto::v1 as pb;
+use hearken_store::Store;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{TempDir, TestApp, config, shared_data, within};
+use crate::helpers::{TempDir, TestApp, airline_tweets, config, drained, ingest, within};
 
 /// The W3C name of an element reference in WebDriver answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -31,19 +30,10 @@ async fn dashboard_in_headless_chromium() {
     config.enrich.enrich = true;
     config.enrich.enrich_batch = 100;
     let mut app = TestApp::spawn(config).await;
-    let tweets = airline_tweets(TWEETS);
-    let accepted = within(
-        app.ingest
-            .ingest_batch(pb::IngestBatchRequest { mentions: tweets }),
-    )
-    .await
-    .unwrap()
-    .into_inner()
-    .summary
-    .unwrap()
-    .accepted_count;
+    let accepted = ingest(&mut app, airline_tweets(TWEETS)).await;
     assert_eq!(accepted, TWEETS as i64);
-    within(enriched(&dir.sqlite_url())).await;
+    let store = within(Store::connect(&dir.sqlite_url())).await.unwrap();
+    drained(&store).await;
 
     let browser = within(driver.session()).await;
     let base = format!("http://{}", app.http_addr);
@@ -118,34 +108,6 @@ async fn dashboard_in_headless_chromium() {
 
     within(browser.close()).await;
     app.stop().await;
-}
-
-/// The first `count` airline tweets that the ingest service accepts.
-fn airline_tweets(count: usize) -> Vec<pb::Mention> {
-    let bytes = std::fs::read(shared_data("twitter-us-airline-sentiment/Tweets.csv")).unwrap();
-    let parsed = hearken_formats::parse(&bytes, Format::Csv, None).unwrap();
-    let mut seen = std::collections::HashSet::new();
-    parsed
-        .records
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|m| {
-            let handle = &m.author.as_ref().unwrap().handle;
-            !handle.contains(' ') && seen.insert(m.external_id.clone())
-        })
-        .take(count)
-        .collect()
-}
-
-/// Waits until the enrich worker has completed every mention.
-async fn enriched(database_url: &str) {
-    let store = hearken_store::Store::connect(database_url).await.unwrap();
-    loop {
-        if store.queue_stats().await.unwrap().pending == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Where CI collects artifacts: the target directory.
