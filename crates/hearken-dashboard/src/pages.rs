@@ -21,7 +21,7 @@ use crate::{Dashboard, DashboardError, places};
 type Page = Result<Html<String>, DashboardError>;
 
 /// Topics shown as columns of the conversation map, largest first.
-const MAP_TOPICS: usize = 20;
+const MAP_TOPICS: i32 = 20;
 const INBOX_PAGE: i32 = 50;
 const VOICES: i32 = 25;
 
@@ -326,29 +326,25 @@ pub(crate) async fn conversation_map(
     let Some(window) = context.window else {
         return Ok(empty_store("Conversation map", "/map", &context));
     };
-    let cells = dashboard
+    let department = &context.filters.department;
+    let map = dashboard
         .report
         .clone()
         .conversation_map(pb::ConversationMapRequest {
             time_range: Some(window.time_range()),
+            department: department.clone(),
+            topic_limit: MAP_TOPICS,
         })
         .await?
-        .into_inner()
-        .cells;
-    let department = &context.filters.department;
-    let cells: Vec<_> = cells
-        .into_iter()
-        .filter(|c| department.is_empty() || c.department == *department)
-        .collect();
+        .into_inner();
+    let cells = map.cells;
     let rows: Vec<String> = by_total(cells.iter().map(|c| (c.department.clone(), c.count)))
         .into_iter()
         .map(|(name, _)| name)
         .collect();
-    let all_topics = by_total(cells.iter().map(|c| (c.topic.clone(), c.count)));
-    let columns: Vec<String> = all_topics
-        .iter()
-        .take(MAP_TOPICS)
-        .map(|(name, _)| name.clone())
+    let columns: Vec<String> = by_total(cells.iter().map(|c| (c.topic.clone(), c.count)))
+        .into_iter()
+        .map(|(name, _)| name)
         .collect();
     let index: HashMap<(&str, &str), &pb::ConversationCell> = cells
         .iter()
@@ -376,7 +372,7 @@ pub(crate) async fn conversation_map(
     let caption = format!(
         "Each cell: mentions of a topic routed to a department; colour is mean sentiment (red negative, green positive). The {} largest of {} topics, {}.",
         columns.len(),
-        all_topics.len(),
+        map.topic_count,
         window.describe()
     );
     body.push_str(&card(

@@ -200,10 +200,23 @@ impl Reports {
         request: pb::ConversationMapRequest,
     ) -> Result<pb::ConversationMapResponse, ReportError> {
         let (from, until) = convert::time_range(request.time_range.as_ref(), "time_range")?;
-        let cells = self
+        let topic_limit = match request.topic_limit {
+            0 => None,
+            limit if limit < 0 => {
+                return Err(ReportError::invalid(
+                    "topic_limit",
+                    "must be positive, or 0 for every topic",
+                ));
+            }
+            limit => Some(limit as usize),
+        };
+        let department = Some(request.department.as_str()).filter(|d| !d.is_empty());
+        let map = self
             .store
-            .conversation_map(from, until)
-            .await?
+            .conversation_map(from, until, department, topic_limit)
+            .await?;
+        let cells = map
+            .cells
             .into_iter()
             .map(|cell| pb::ConversationCell {
                 mean_sentiment: average(cell.sentiment_sum, cell.mention_count),
@@ -213,7 +226,10 @@ impl Reports {
                 top_voice_handle: cell.top_voice,
             })
             .collect();
-        Ok(pb::ConversationMapResponse { cells })
+        Ok(pb::ConversationMapResponse {
+            cells,
+            topic_count: i32::try_from(map.topic_count).unwrap_or(i32::MAX),
+        })
     }
 
     /// An inbox page; a caller limited to some departments must name one of them.

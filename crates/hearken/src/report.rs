@@ -53,6 +53,12 @@ pub(crate) enum ReportCommand {
     Map {
         #[command(flatten)]
         common: ReportArgs,
+        /// Only this department's row.
+        #[arg(long)]
+        department: Option<String>,
+        /// Only the topics with the most mentions, at most this many.
+        #[arg(long)]
+        topics: Option<u16>,
     },
     /// A department's inbox by priority.
     Inbox {
@@ -199,7 +205,7 @@ impl Table {
 pub(crate) async fn run(command: ReportCommand) -> anyhow::Result<String> {
     let common = match &command {
         ReportCommand::Volume { common, .. }
-        | ReportCommand::Map { common }
+        | ReportCommand::Map { common, .. }
         | ReportCommand::Inbox { common, .. }
         | ReportCommand::Voices { common, .. }
         | ReportCommand::Spikes { common, .. } => common.clone(),
@@ -267,9 +273,15 @@ async fn query(
                 rows,
             }
         }
-        ReportCommand::Map { .. } => {
+        ReportCommand::Map {
+            department, topics, ..
+        } => {
             let cells = client
-                .conversation_map(pb::ConversationMapRequest { time_range: range })
+                .conversation_map(pb::ConversationMapRequest {
+                    time_range: range,
+                    department: department.unwrap_or_default(),
+                    topic_limit: topics.map_or(0, i32::from),
+                })
                 .await?
                 .into_inner()
                 .cells;

@@ -25,6 +25,8 @@ const WEEK: i64 = 7 * DAY;
 /// The dashboard's page and list sizes.
 const INBOX_PAGE: i32 = 50;
 const VOICES: i32 = 25;
+/// Topics on the conversation map, as the dashboard shows it.
+const MAP_TOPICS: i32 = 20;
 /// How long to wait for the server's first influence generation.
 const GENERATION_WAIT: Duration = Duration::from_secs(300);
 
@@ -294,6 +296,8 @@ async fn over_grpc(client: &mut Client, query: Query, scope: &Scope) -> anyhow::
         Query::ConversationMap => {
             let request = pb::ConversationMapRequest {
                 time_range: Some(scope.time_range(false)),
+                department: String::new(),
+                topic_limit: MAP_TOPICS,
             };
             client
                 .conversation_map(request)

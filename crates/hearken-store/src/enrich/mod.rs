@@ -7,6 +7,7 @@
 
 pub(crate) mod postgres;
 pub(crate) mod rollup;
+pub(crate) mod spans;
 pub(crate) mod sqlite;
 
 pub use rollup::city_key;
@@ -167,7 +168,10 @@ pub(crate) struct CompletionRows<'a> {
     pub(crate) key_topics: Vec<(i64, &'a str)>,
     /// (mention id, owner department, priority, routing event detail).
     pub(crate) inbox: Vec<(i64, &'a str, f64, String)>,
+    /// Hourly rollup rows, then the same summed per day.
     pub(crate) rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
+    pub(crate) daily_rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
+    pub(crate) spans: std::collections::BTreeMap<spans::SpanKey, spans::Span>,
 }
 
 impl<'a> CompletionRows<'a> {
@@ -178,8 +182,11 @@ impl<'a> CompletionRows<'a> {
             .iter()
             .filter(|item| completed.contains(&item.mention.id))
             .collect();
+        let rollups = rollup::deltas(done.iter().copied());
         let mut rows = CompletionRows {
-            rollups: rollup::deltas(done.iter().copied()),
+            daily_rollups: rollup::daily(&rollups),
+            rollups,
+            spans: spans::spans(done.iter().copied()),
             ..Self::default()
         };
         for item in done {

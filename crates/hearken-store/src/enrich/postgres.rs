@@ -1,10 +1,41 @@
 //! The enrichment queue on PostgreSQL: claims skip rows other workers hold
 //! (`FOR UPDATE SKIP LOCKED`), so several ingest replicas share the queue.
 
+use crate::enrich::rollup::{RollupDelta, RollupKey};
+use crate::enrich::spans::{Span, SpanKey};
 use crate::enrich::{CompletionRows, EnrichedMention, FailureOutcome, QueueStats, SYSTEM_ACTOR};
 use crate::flat::select_columns;
 use crate::model::now_micros;
 use crate::{PgStore, StoreError, StoredMention};
+use std::collections::BTreeMap;
+
+/// The statement adding a batch's deltas to the rows of one rollup table, creating the rows
+/// it lacks.
+macro_rules! upsert_rollups {
+    ($table:literal) => {
+        concat!(
+            "INSERT INTO ",
+            $table,
+            " AS r (department, dimension, value, bucket_start, mention_count, \
+             sentiment_sum, positive_count, neutral_count, negative_count, like_count, \
+             repost_count, reply_count, quote_count, view_count) \
+             SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::int8[], $5::int8[], \
+             $6::float8[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[], \
+             $12::int8[], $13::int8[], $14::int8[]) \
+             ON CONFLICT (department, dimension, value, bucket_start) DO UPDATE SET \
+             mention_count = r.mention_count + EXCLUDED.mention_count, \
+             sentiment_sum = r.sentiment_sum + EXCLUDED.sentiment_sum, \
+             positive_count = r.positive_count + EXCLUDED.positive_count, \
+             neutral_count = r.neutral_count + EXCLUDED.neutral_count, \
+             negative_count = r.negative_count + EXCLUDED.negative_count, \
+             like_count = r.like_count + EXCLUDED.like_count, \
+             repost_count = r.repost_count + EXCLUDED.repost_count, \
+             reply_count = r.reply_count + EXCLUDED.reply_count, \
+             quote_count = r.quote_count + EXCLUDED.quote_count, \
+             view_count = r.view_count + EXCLUDED.view_count"
+        )
+    };
+}
 
 impl PgStore {
     pub(crate) async fn claim_pending(
@@ -137,42 +168,14 @@ impl PgStore {
         .await
         .map_err(StoreError::query("record routing events"))?;
 
-        let mut r = RollupColumns::default();
-        for (key, delta) in &rows.rollups {
-            r.department.push(key.department.as_str());
-            r.dimension.push(key.dimension as i32);
-            r.value.push(key.value.as_str());
-            r.bucket_start.push(key.bucket_start);
-            r.mention_count.push(delta.mention_count);
-            r.sentiment_sum.push(delta.sentiment_sum);
-            r.positive.push(delta.positive_count);
-            r.neutral.push(delta.neutral_count);
-            r.negative.push(delta.negative_count);
-        }
-        sqlx::query(
-            "INSERT INTO rollups (department, dimension, value, bucket_start, mention_count, \
-             sentiment_sum, positive_count, neutral_count, negative_count) \
-             SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::int8[], $5::int8[], \
-             $6::float8[], $7::int8[], $8::int8[], $9::int8[]) \
-             ON CONFLICT (department, dimension, value, bucket_start) DO UPDATE SET \
-             mention_count = rollups.mention_count + EXCLUDED.mention_count, \
-             sentiment_sum = rollups.sentiment_sum + EXCLUDED.sentiment_sum, \
-             positive_count = rollups.positive_count + EXCLUDED.positive_count, \
-             neutral_count = rollups.neutral_count + EXCLUDED.neutral_count, \
-             negative_count = rollups.negative_count + EXCLUDED.negative_count",
+        add_rollups(&mut tx, upsert_rollups!("rollups"), &rows.rollups).await?;
+        add_rollups(
+            &mut tx,
+            upsert_rollups!("rollups_daily"),
+            &rows.daily_rollups,
         )
-        .bind(r.department)
-        .bind(r.dimension)
-        .bind(r.value)
-        .bind(r.bucket_start)
-        .bind(r.mention_count)
-        .bind(r.sentiment_sum)
-        .bind(r.positive)
-        .bind(r.neutral)
-        .bind(r.negative)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::query("update rollups"))?;
+        .await?;
+        widen_spans(&mut tx, &rows.spans).await?;
 
         tx.commit()
             .await
@@ -233,6 +236,100 @@ impl PgStore {
     }
 }
 
+/// Adds a batch's deltas to one rollup table with `upsert`.
+async fn add_rollups(
+    tx: &mut sqlx::PgConnection,
+    upsert: &'static str,
+    rollups: &BTreeMap<RollupKey, RollupDelta>,
+) -> Result<(), StoreError> {
+    let mut r = RollupColumns::default();
+    for (key, delta) in rollups {
+        r.department.push(key.department.as_str());
+        r.dimension.push(key.dimension as i32);
+        r.value.push(key.value.as_str());
+        r.bucket_start.push(key.bucket_start);
+        r.mention_count.push(delta.mention_count);
+        r.sentiment_sum.push(delta.sentiment_sum);
+        r.positive.push(delta.positive_count);
+        r.neutral.push(delta.neutral_count);
+        r.negative.push(delta.negative_count);
+        r.likes.push(delta.like_count);
+        r.reposts.push(delta.repost_count);
+        r.replies.push(delta.reply_count);
+        r.quotes.push(delta.quote_count);
+        r.views.push(delta.view_count);
+    }
+    sqlx::query(upsert)
+        .bind(r.department)
+        .bind(r.dimension)
+        .bind(r.value)
+        .bind(r.bucket_start)
+        .bind(r.mention_count)
+        .bind(r.sentiment_sum)
+        .bind(r.positive)
+        .bind(r.neutral)
+        .bind(r.negative)
+        .bind(r.likes)
+        .bind(r.reposts)
+        .bind(r.replies)
+        .bind(r.quotes)
+        .bind(r.views)
+        .execute(tx)
+        .await
+        .map_err(StoreError::query("update rollups"))?;
+    Ok(())
+}
+
+/// Widens the author spans a batch touched, creating those of new authors.
+async fn widen_spans(
+    tx: &mut sqlx::PgConnection,
+    spans: &BTreeMap<SpanKey, Span>,
+) -> Result<(), StoreError> {
+    let mut c = SpanColumns::default();
+    for (key, span) in spans {
+        c.department.push(key.department.as_str());
+        c.source.push(key.source.as_str());
+        c.handle.push(key.handle.as_str());
+        c.first_at.push(span.first_at);
+        c.last_at.push(span.last_at);
+        c.mention_count.push(span.mention_count);
+        c.followers.push(span.followers);
+    }
+    sqlx::query(
+        "INSERT INTO author_spans AS a (department, source, handle, first_at, last_at, \
+         mention_count, followers) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], \
+         $6::int8[], $7::int8[]) \
+         ON CONFLICT (department, source, handle) DO UPDATE SET \
+         first_at = LEAST(a.first_at, EXCLUDED.first_at), \
+         last_at = GREATEST(a.last_at, EXCLUDED.last_at), \
+         mention_count = a.mention_count + EXCLUDED.mention_count, \
+         followers = GREATEST(a.followers, EXCLUDED.followers)",
+    )
+    .bind(c.department)
+    .bind(c.source)
+    .bind(c.handle)
+    .bind(c.first_at)
+    .bind(c.last_at)
+    .bind(c.mention_count)
+    .bind(c.followers)
+    .execute(tx)
+    .await
+    .map_err(StoreError::query("update author spans"))?;
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+struct SpanColumns<'a> {
+    department: Vec<&'a str>,
+    source: Vec<&'a str>,
+    handle: Vec<&'a str>,
+    first_at: Vec<i64>,
+    last_at: Vec<i64>,
+    mention_count: Vec<i64>,
+    followers: Vec<i64>,
+}
+
 fn unzip3<A, B, C>(rows: impl Iterator<Item = (A, B, C)>) -> (Vec<A>, Vec<B>, Vec<C>) {
     let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
     for (x, y, z) in rows {
@@ -254,6 +351,11 @@ struct RollupColumns<'a> {
     positive: Vec<i64>,
     neutral: Vec<i64>,
     negative: Vec<i64>,
+    likes: Vec<i64>,
+    reposts: Vec<i64>,
+    replies: Vec<i64>,
+    quotes: Vec<i64>,
+    views: Vec<i64>,
 }
 
 /// The batch's enrichments as one array per column, the shape `UNNEST` takes.

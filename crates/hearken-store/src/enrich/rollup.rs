@@ -21,13 +21,41 @@ pub(crate) struct RollupDelta {
     pub(crate) positive_count: i64,
     pub(crate) neutral_count: i64,
     pub(crate) negative_count: i64,
+    pub(crate) like_count: i64,
+    pub(crate) repost_count: i64,
+    pub(crate) reply_count: i64,
+    pub(crate) quote_count: i64,
+    pub(crate) view_count: i64,
 }
 
 impl RollupDelta {
-    fn add(&mut self, compound: f64, label: i32) {
+    fn merge(&mut self, other: &RollupDelta) {
+        self.mention_count += other.mention_count;
+        self.sentiment_sum += other.sentiment_sum;
+        self.positive_count += other.positive_count;
+        self.neutral_count += other.neutral_count;
+        self.negative_count += other.negative_count;
+        self.like_count += other.like_count;
+        self.repost_count += other.repost_count;
+        self.reply_count += other.reply_count;
+        self.quote_count += other.quote_count;
+        self.view_count += other.view_count;
+    }
+
+    /// Counts `enriched`, and its engagement when `engagement` (the totals only: that is all
+    /// Reach reads).
+    fn add(&mut self, enriched: &EnrichedMention, engagement: bool) {
+        let (mention, sentiment) = (&enriched.mention, &enriched.enrichment.sentiment);
         self.mention_count += 1;
-        self.sentiment_sum += compound;
-        match label {
+        self.sentiment_sum += sentiment.compound;
+        if engagement {
+            self.like_count += mention.like_count;
+            self.repost_count += mention.repost_count;
+            self.reply_count += mention.reply_count;
+            self.quote_count += mention.quote_count;
+            self.view_count += mention.view_count;
+        }
+        match sentiment.label {
             SENTIMENT_POSITIVE => self.positive_count += 1,
             SENTIMENT_NEGATIVE => self.negative_count += 1,
             _ => self.neutral_count += 1,
@@ -61,11 +89,26 @@ pub(crate) fn deltas<'a>(
                 };
                 rows.entry(key)
                     .or_default()
-                    .add(e.sentiment.compound, e.sentiment.label);
+                    .add(enriched, *dimension == Dimension::Total);
             }
         }
     }
     rows
+}
+
+/// The hourly deltas summed per UTC day: the rows of `rollups_daily`, which let a report over
+/// weeks read a row a day instead of 24.
+pub(crate) fn daily(hourly: &BTreeMap<RollupKey, RollupDelta>) -> BTreeMap<RollupKey, RollupDelta> {
+    const DAY: i64 = 24 * 3_600_000_000;
+    let mut days: BTreeMap<RollupKey, RollupDelta> = BTreeMap::new();
+    for (key, delta) in hourly {
+        let day = RollupKey {
+            bucket_start: key.bucket_start.div_euclid(DAY) * DAY,
+            ..key.clone()
+        };
+        days.entry(day).or_default().merge(delta);
+    }
+    days
 }
 
 /// Every (dimension, value) a mention counts under; unknown places and languages are left out.

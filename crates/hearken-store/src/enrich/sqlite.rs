@@ -6,6 +6,31 @@ use crate::flat::select_columns;
 use crate::model::now_micros;
 use crate::{SqliteStore, StoreError, StoredMention};
 
+/// The statement adding one delta to a row of a rollup table, creating the row if need be.
+macro_rules! upsert_rollup {
+    ($table:literal) => {
+        concat!(
+            "INSERT INTO ",
+            $table,
+            " (department, dimension, value, bucket_start, mention_count, \
+             sentiment_sum, positive_count, neutral_count, negative_count, like_count, \
+             repost_count, reply_count, quote_count, view_count) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+             ON CONFLICT (department, dimension, value, bucket_start) DO UPDATE SET \
+             mention_count = mention_count + excluded.mention_count, \
+             sentiment_sum = sentiment_sum + excluded.sentiment_sum, \
+             positive_count = positive_count + excluded.positive_count, \
+             neutral_count = neutral_count + excluded.neutral_count, \
+             negative_count = negative_count + excluded.negative_count, \
+             like_count = like_count + excluded.like_count, \
+             repost_count = repost_count + excluded.repost_count, \
+             reply_count = reply_count + excluded.reply_count, \
+             quote_count = quote_count + excluded.quote_count, \
+             view_count = view_count + excluded.view_count"
+        )
+    };
+}
+
 impl SqliteStore {
     pub(crate) async fn claim_pending(
         &self,
@@ -129,30 +154,52 @@ impl SqliteStore {
             .await
             .map_err(StoreError::query("record a routing event"))?;
         }
-        for (key, delta) in &rows.rollups {
+        let tables = [
+            (upsert_rollup!("rollups"), &rows.rollups),
+            (upsert_rollup!("rollups_daily"), &rows.daily_rollups),
+        ];
+        for (upsert, rollups) in tables {
+            for (key, delta) in rollups {
+                sqlx::query(upsert)
+                    .bind(&key.department)
+                    .bind(key.dimension as i32)
+                    .bind(&key.value)
+                    .bind(key.bucket_start)
+                    .bind(delta.mention_count)
+                    .bind(delta.sentiment_sum)
+                    .bind(delta.positive_count)
+                    .bind(delta.neutral_count)
+                    .bind(delta.negative_count)
+                    .bind(delta.like_count)
+                    .bind(delta.repost_count)
+                    .bind(delta.reply_count)
+                    .bind(delta.quote_count)
+                    .bind(delta.view_count)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query("update a rollup"))?;
+            }
+        }
+        for (key, span) in &rows.spans {
             sqlx::query(
-                "INSERT INTO rollups (department, dimension, value, bucket_start, mention_count, \
-                 sentiment_sum, positive_count, neutral_count, negative_count) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                 ON CONFLICT (department, dimension, value, bucket_start) DO UPDATE SET \
+                "INSERT INTO author_spans (department, source, handle, first_at, last_at, \
+                 mention_count, followers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT (department, source, handle) DO UPDATE SET \
+                 first_at = MIN(first_at, excluded.first_at), \
+                 last_at = MAX(last_at, excluded.last_at), \
                  mention_count = mention_count + excluded.mention_count, \
-                 sentiment_sum = sentiment_sum + excluded.sentiment_sum, \
-                 positive_count = positive_count + excluded.positive_count, \
-                 neutral_count = neutral_count + excluded.neutral_count, \
-                 negative_count = negative_count + excluded.negative_count",
+                 followers = MAX(followers, excluded.followers)",
             )
             .bind(&key.department)
-            .bind(key.dimension as i32)
-            .bind(&key.value)
-            .bind(key.bucket_start)
-            .bind(delta.mention_count)
-            .bind(delta.sentiment_sum)
-            .bind(delta.positive_count)
-            .bind(delta.neutral_count)
-            .bind(delta.negative_count)
+            .bind(&key.source)
+            .bind(&key.handle)
+            .bind(span.first_at)
+            .bind(span.last_at)
+            .bind(span.mention_count)
+            .bind(span.followers)
             .execute(&mut *tx)
             .await
-            .map_err(StoreError::query("update a rollup"))?;
+            .map_err(StoreError::query("update an author span"))?;
         }
         tx.commit()
             .await

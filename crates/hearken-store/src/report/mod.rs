@@ -90,6 +90,19 @@ pub struct ReportFilter {
 }
 
 impl ReportFilter {
+    /// The mentions of `[from, until)`, about `department` when given.
+    pub fn window(from: Option<i64>, until: Option<i64>, department: Option<&str>) -> Self {
+        let mut filter = Self {
+            from,
+            until,
+            ..Self::default()
+        };
+        if let Some(department) = department {
+            filter.restrict(Dimension::Department, vec![department.to_owned()]);
+        }
+        filter
+    }
+
     /// Adds a restriction; values of a dimension already restricted are intersected.
     pub fn restrict(&mut self, dimension: Dimension, values: Vec<String>) {
         match self.dimensions.get_mut(&dimension) {
@@ -187,6 +200,25 @@ impl AggregateQuery {
     }
 }
 
+/// The department partition (`""` for all) whose author spans and rollups answer Reach for
+/// `filter`: at most one department and no other dimension, over whole hours (the rollups'
+/// engagement is hourly).
+fn reach_partition(filter: &ReportFilter) -> Option<&str> {
+    let whole_hours = [filter.from, filter.until]
+        .into_iter()
+        .flatten()
+        .all(|at| at.rem_euclid(HOUR) == 0);
+    let mut dimensions = filter.dimensions.iter();
+    match (dimensions.next(), dimensions.next()) {
+        _ if !whole_hours => None,
+        (None, _) => Some(""),
+        (Some((Dimension::Department, values)), None) if values.len() == 1 => {
+            Some(values[0].as_str())
+        }
+        _ => None,
+    }
+}
+
 /// Dimensions a mention can take several values of.
 fn multi_valued(dimension: Dimension) -> bool {
     matches!(dimension, Dimension::Department | Dimension::Topic)
@@ -213,9 +245,16 @@ pub struct MapCell {
     pub topic: String,
     pub mention_count: i64,
     pub sentiment_sum: f64,
-    /// The author with the most mentions in the cell; ties go to the higher influence score,
-    /// then to the handle that sorts first.
+    /// The highest ranked author of the current influence generation who spoke in the cell;
+    /// empty before the first recompute.
     pub top_voice: String,
+}
+
+/// The conversation map's cells and how many topics there were before a topic limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationMap {
+    pub cells: Vec<MapCell>,
+    pub topic_count: usize,
 }
 
 /// An author in the current influence generation and what they said in a window.
@@ -257,8 +296,45 @@ impl Store {
         fetch_aggregate(self, sql::mention_aggregate(query)).await
     }
 
-    /// Distinct authors, their followers, and engagement totals of the filtered mentions.
+    /// Distinct authors, their followers, and engagement totals of the filtered mentions: from
+    /// the author spans and the rollups when the filter names at most one department and the
+    /// range is whole hours, otherwise from the mentions.
     pub async fn reach(&self, filter: &ReportFilter) -> Result<ReachTotals, StoreError> {
+        let Some(department) = reach_partition(filter) else {
+            return self.reach_from_mentions(filter).await;
+        };
+        let authors_sql = sql::reach_authors(department, filter);
+        let (unique_authors, potential_impressions): (i64, i64) = on_pool!(self, |pool| {
+            authors_sql
+                .query_as(pool)
+                .fetch_one(pool)
+                .await
+                .map_err(StoreError::query("count the authors who spoke"))?
+        });
+        let engagement_sql = sql::rollup_engagement(department, filter.from, filter.until);
+        let (likes, reposts, replies, quotes, views) = on_pool!(self, |pool| {
+            engagement_sql
+                .query_as(pool)
+                .fetch_one(pool)
+                .await
+                .map_err(StoreError::query("sum engagement"))?
+        });
+        Ok(ReachTotals {
+            unique_authors,
+            potential_impressions,
+            likes,
+            reposts,
+            replies,
+            quotes,
+            views,
+        })
+    }
+
+    /// The same answer as [`Store::reach`], always by a `GROUP BY` over the mentions.
+    pub async fn reach_from_mentions(
+        &self,
+        filter: &ReportFilter,
+    ) -> Result<ReachTotals, StoreError> {
         let sql = sql::reach(filter);
         let row: (i64, i64, i64, i64, i64, i64, i64) = on_pool!(self, |pool| {
             sql.query_as(pool)
@@ -287,15 +363,19 @@ impl Store {
         })
     }
 
-    /// Departments × topics in `[from, until)`: volume and sentiment from the rollups, and the
-    /// top voice of each cell from the mentions, with ties broken by the current influence
-    /// generation. Ordered by department, then volume (largest first), then topic.
+    /// Departments × topics in `[from, until)` (one department's row when given, the
+    /// `topic_limit` topics with the most mentions when given): volume and sentiment from the
+    /// rollups, and each cell's top voice, the highest ranked author of the current influence
+    /// generation who spoke in it. Ordered by department, then volume (largest first), then
+    /// topic.
     pub async fn conversation_map(
         &self,
         from: Option<i64>,
         until: Option<i64>,
-    ) -> Result<Vec<MapCell>, StoreError> {
-        let cells_sql = sql::map_cells(from, until);
+        department: Option<&str>,
+        topic_limit: Option<usize>,
+    ) -> Result<ConversationMap, StoreError> {
+        let cells_sql = sql::map_cells(from, until, department);
         let cells: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
             cells_sql
                 .query_as(pool)
@@ -303,41 +383,125 @@ impl Store {
                 .await
                 .map_err(StoreError::query("read the conversation map"))?
         });
-        let voices_sql = sql::map_voices(from, until);
-        // (department, topic, handle, mentions, score): most mentions first, then score.
-        let voices: Vec<(String, String, String, i64, f64)> = on_pool!(self, |pool| {
-            voices_sql
-                .query_as(pool)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query("find the conversation map's top voices"))?
-        });
-        let mut top: BTreeMap<(String, String), String> = BTreeMap::new();
-        for (department, topic, handle, _, _) in voices {
-            top.entry((department, topic)).or_insert(handle);
+        let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
+        for (_, topic, count, _) in &cells {
+            *totals.entry(topic.as_str()).or_default() += count;
         }
+        let topic_count = totals.len();
+        let mut ranked: Vec<(&str, i64)> = totals.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let topics: Vec<String> = ranked
+            .into_iter()
+            .take(topic_limit.unwrap_or(usize::MAX))
+            .map(|(topic, _)| topic.to_owned())
+            .collect();
+        let kept: std::collections::HashSet<&str> = topics.iter().map(String::as_str).collect();
         let mut map: Vec<MapCell> = cells
             .into_iter()
-            .map(|(department, topic, mention_count, sentiment_sum)| {
-                let top_voice = top
-                    .remove(&(department.clone(), topic.clone()))
-                    .unwrap_or_default();
-                MapCell {
+            .filter(|(_, topic, _, _)| kept.contains(topic.as_str()))
+            .map(
+                |(department, topic, mention_count, sentiment_sum)| MapCell {
                     department,
                     topic,
                     mention_count,
                     sentiment_sum,
-                    top_voice,
-                }
-            })
+                    top_voice: String::new(),
+                },
+            )
             .collect();
+        let restrict = topic_limit.map(|_| topics.as_slice());
+        let mut top = self
+            .cell_voices(&map, restrict, department, from, until)
+            .await?;
+        for cell in &mut map {
+            if let Some(handle) = top.remove(&(cell.department.clone(), cell.topic.clone())) {
+                cell.top_voice = handle;
+            }
+        }
         map.sort_by(|a, b| {
             a.department
                 .cmp(&b.department)
                 .then(b.mention_count.cmp(&a.mention_count))
                 .then_with(|| a.topic.cmp(&b.topic))
         });
-        Ok(map)
+        Ok(ConversationMap {
+            cells: map,
+            topic_count,
+        })
+    }
+
+    /// The top voice of each of `cells`: walks the current generation's ranking a page at a
+    /// time and gives each cell the first author found speaking in it, so the big cells are
+    /// settled by the first page and only the sparse ones read further.
+    async fn cell_voices(
+        &self,
+        cells: &[MapCell],
+        topics: Option<&[String]>,
+        department: Option<&str>,
+        from: Option<i64>,
+        until: Option<i64>,
+    ) -> Result<BTreeMap<(String, String), String>, StoreError> {
+        let mut top = BTreeMap::new();
+        let Some(generation) = self.current_generation().await? else {
+            return Ok(top);
+        };
+        let mut open: std::collections::HashSet<(String, String)> = cells
+            .iter()
+            .map(|cell| (cell.department.clone(), cell.topic.clone()))
+            .collect();
+        let (mut offset, mut page) = (0, 256);
+        while !open.is_empty() {
+            let ranked = self
+                .ranked_authors(generation.generation, None, offset, page)
+                .await?;
+            if ranked.is_empty() {
+                break;
+            }
+            let rank: std::collections::HashMap<&(String, String), usize> = ranked
+                .iter()
+                .enumerate()
+                .map(|(position, author)| (author, position))
+                .collect();
+            let handles: Vec<String> = ranked.iter().map(|(_, handle)| handle.clone()).collect();
+            let speakers_sql = sql::cell_speakers(&handles, topics, department, from, until);
+            let mut speakers: Vec<(String, String, String, String)> = on_pool!(self, |pool| {
+                speakers_sql
+                    .query_as(pool)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(StoreError::query("find the conversation map's top voices"))?
+            });
+            speakers.retain(|(_, _, source, handle)| {
+                rank.contains_key(&(source.clone(), handle.clone()))
+            });
+            speakers.sort_by_key(|(_, _, source, handle)| rank[&(source.clone(), handle.clone())]);
+            for (department, topic, _, handle) in speakers {
+                let cell = (department, topic);
+                if open.remove(&cell) {
+                    top.insert(cell, handle);
+                }
+            }
+            offset += page;
+            page = (page * 2).min(4096);
+        }
+        Ok(top)
+    }
+
+    /// A page of the generation's authors (source, handle) in top-voice order.
+    async fn ranked_authors(
+        &self,
+        generation: i64,
+        department: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = sql::ranked_authors(generation, department, offset, limit);
+        on_pool!(self, |pool| {
+            sql.query_as(pool)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query("rank authors"))
+        })
     }
 
     /// The authors of the current influence generation who spoke in `[from, until)` (about
@@ -354,25 +518,54 @@ impl Store {
         let Some(generation) = self.current_generation().await? else {
             return Ok(None);
         };
-        let sql = sql::top_voices(generation.generation, department, from, until, limit);
-        let ranked: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
-            sql.query_as(pool)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query("rank top voices"))?
-        });
-        let mut voices = Vec::with_capacity(ranked.len());
-        for (source, handle, mention_count, sentiment_sum) in ranked {
-            if let Some(score) = self
-                .author_score(generation.generation, &source, &handle)
-                .await?
-            {
-                voices.push(VoiceRecord {
-                    score,
-                    mention_count,
-                    sentiment_sum,
-                });
+        // Walk the ranking a page at a time and keep the authors who spoke in the window:
+        // the top voices are usually near the top, so this reads a few pages of authors and
+        // their own mentions instead of every mention in the window.
+        let limit = limit as usize;
+        let mut voices = Vec::with_capacity(limit);
+        let (mut offset, mut page) = (0, (4 * limit as i64).clamp(64, 1024));
+        while voices.len() < limit {
+            let ranked = self
+                .ranked_authors(generation.generation, department, offset, page)
+                .await?;
+            if ranked.is_empty() {
+                break;
             }
+            let handles: Vec<String> = ranked.iter().map(|(_, handle)| handle.clone()).collect();
+            let said_sql = sql::said_by(&handles, department, from, until);
+            let said: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
+                said_sql
+                    .query_as(pool)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(StoreError::query("count what top voices said"))?
+            });
+            let said: std::collections::HashMap<(String, String), (i64, f64)> = said
+                .into_iter()
+                .map(|(source, handle, n, sentiment)| ((source, handle), (n, sentiment)))
+                .collect();
+            for (source, handle) in ranked {
+                let Some(&(mention_count, sentiment_sum)) =
+                    said.get(&(source.clone(), handle.clone()))
+                else {
+                    continue;
+                };
+                if let Some(score) = self
+                    .author_score(generation.generation, &source, &handle)
+                    .await?
+                {
+                    voices.push(VoiceRecord {
+                        score,
+                        mention_count,
+                        sentiment_sum,
+                    });
+                }
+                if voices.len() == limit {
+                    break;
+                }
+            }
+            offset += page;
+            page = (page * 2).min(4096);
         }
         Ok(Some((generation, voices)))
     }

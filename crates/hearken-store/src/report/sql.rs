@@ -2,7 +2,7 @@
 //! interpolated into the text; every value is bound, so the assembled text is as safe as a
 //! static string.
 
-use super::{AggregateQuery, ExportCursor, ReportFilter};
+use super::{AggregateQuery, BucketWidth, ExportCursor, ReportFilter};
 use crate::enrich::Dimension;
 
 /// A bound value.
@@ -80,7 +80,7 @@ impl Sql {
 
     /// `$expr - floor-mod($expr - offset, width)`: the start of the bucket, also before 1970,
     /// as `%` truncates toward zero in both dialects.
-    fn bucket(&mut self, expr: &str, width: super::BucketWidth) -> &mut Self {
+    fn bucket(&mut self, expr: &str, width: BucketWidth) -> &mut Self {
         self.push("(")
             .push(expr)
             .push(" - ((")
@@ -264,38 +264,140 @@ pub(crate) fn rollup_aggregate(
          SUM(sentiment_sum) AS sentiment_sum, \
          CAST(SUM(positive_count) AS BIGINT) AS positive_count, \
          CAST(SUM(neutral_count) AS BIGINT) AS neutral_count, \
-         CAST(SUM(negative_count) AS BIGINT) AS negative_count \
-         FROM rollups WHERE department = ",
-    )
-    .text(department)
-    .push(" AND dimension = ")
-    .int(dimension as i64);
+         CAST(SUM(negative_count) AS BIGINT) AS negative_count FROM ",
+    );
+    rollup_rows(
+        &mut sql,
+        query.filter.from,
+        query.filter.until,
+        query.bucket != Some(BucketWidth::Hour),
+    );
+    sql.push(" WHERE department = ")
+        .text(department)
+        .push(" AND dimension = ")
+        .int(dimension as i64);
     if let Some(values) = values {
         sql.push(" AND value IN ").list(values);
-    }
-    // An hour counts when it starts within the range.
-    if let Some(from) = query.filter.from {
-        sql.push(" AND bucket_start >= ").int(from);
-    }
-    if let Some(until) = query.filter.until {
-        sql.push(" AND bucket_start < ").int(until);
     }
     group_by(&mut sql, keyed, query.bucket.is_some());
     sql
 }
 
+/// The columns `rollups` and `rollups_daily` share.
+const ROLLUP_COLUMNS: &str = "department, dimension, value, bucket_start, mention_count, \
+     sentiment_sum, positive_count, neutral_count, negative_count, like_count, repost_count, \
+     reply_count, quote_count, view_count";
+
+/// The rollup rows of `[from, until)` as the derived table `r`: an hour counts when it starts
+/// within the range. With `by_day`, the whole UTC days inside the range are read from
+/// `rollups_daily` and only the hours at either end from `rollups`.
+fn rollup_rows(sql: &mut Sql, from: Option<i64>, until: Option<i64>, by_day: bool) {
+    let width = BucketWidth::Day.micros();
+    let first_day = from.map(|from| BucketWidth::Day.start_of(from + width - 1));
+    let end_day = until.map(|until| BucketWidth::Day.start_of(until));
+    let days = match (first_day, end_day) {
+        (Some(first), Some(end)) => by_day && first < end,
+        _ => by_day,
+    };
+    if !days {
+        sql.push("(SELECT ")
+            .push(ROLLUP_COLUMNS)
+            .push(" FROM rollups WHERE 1 = 1");
+        rollup_range(sql, from, until);
+        sql.push(") r");
+        return;
+    }
+    sql.push("(SELECT ")
+        .push(ROLLUP_COLUMNS)
+        .push(" FROM rollups_daily WHERE 1 = 1");
+    rollup_range(sql, first_day, end_day);
+    let edges = [(from, first_day), (end_day, until)];
+    let edges: Vec<(i64, i64)> = edges
+        .into_iter()
+        .filter_map(|(start, end)| Some((start?, end?)))
+        .filter(|(start, end)| start < end)
+        .collect();
+    for (position, (start, end)) in edges.iter().enumerate() {
+        match position {
+            0 => sql
+                .push(" UNION ALL SELECT ")
+                .push(ROLLUP_COLUMNS)
+                .push(" FROM rollups WHERE ("),
+            _ => sql.push(" OR ("),
+        };
+        sql.push("bucket_start >= ")
+            .int(*start)
+            .push(" AND bucket_start < ")
+            .int(*end)
+            .push(")");
+    }
+    sql.push(") r");
+}
+
+/// Reach from the mentions: each author once, with the most followers ever seen (from the
+/// author spans, as [`reach_authors`] counts them, else from the mentions in the filter).
 pub(crate) fn reach(filter: &ReportFilter) -> Sql {
     let mut sql = Sql::new(
-        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(followers), 0) AS BIGINT), \
+        "SELECT CAST(COUNT(*) AS BIGINT), \
+         CAST(COALESCE(SUM(COALESCE(f.followers, a.followers)), 0) AS BIGINT), \
          CAST(COALESCE(SUM(likes), 0) AS BIGINT), CAST(COALESCE(SUM(reposts), 0) AS BIGINT), \
          CAST(COALESCE(SUM(replies), 0) AS BIGINT), CAST(COALESCE(SUM(quotes), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM (SELECT \
+         CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM (SELECT m.source AS source, \
+         LOWER(m.author_handle) AS handle, \
          MAX(m.author_followers) AS followers, SUM(m.like_count) AS likes, \
          SUM(m.repost_count) AS reposts, SUM(m.reply_count) AS replies, \
          SUM(m.quote_count) AS quotes, SUM(m.view_count) AS views FROM mentions m",
     );
     mention_conditions(&mut sql, filter);
-    sql.push(" GROUP BY m.source, LOWER(m.author_handle)) a");
+    sql.push(
+        " GROUP BY m.source, LOWER(m.author_handle)) a LEFT JOIN author_spans f \
+         ON f.department = '' AND f.source = a.source AND f.handle = a.handle",
+    );
+    sql
+}
+
+/// Distinct authors and their followers from the author spans of `department`'s partition: an
+/// author counts when their span meets the filter's range, and, only when the span encloses
+/// the range, if one of their mentions falls inside it.
+pub(crate) fn reach_authors(department: &str, filter: &ReportFilter) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(f.followers), 0) AS BIGINT) \
+         FROM author_spans a JOIN author_spans f ON f.department = '' \
+         AND f.source = a.source AND f.handle = a.handle WHERE a.department = ",
+    );
+    sql.text(department);
+    if let Some(from) = filter.from {
+        sql.push(" AND a.last_at >= ").int(from);
+    }
+    if let Some(until) = filter.until {
+        sql.push(" AND a.first_at < ").int(until);
+    }
+    if let (Some(from), Some(until)) = (filter.from, filter.until) {
+        sql.push(" AND (a.first_at >= ")
+            .int(from)
+            .push(" OR a.last_at < ")
+            .int(until)
+            .push(" OR EXISTS (SELECT 1 FROM mentions m");
+        mention_conditions(&mut sql, filter);
+        sql.push(" AND LOWER(m.author_handle) = a.handle AND m.source = a.source))");
+    }
+    sql
+}
+
+/// Engagement totals of `department`'s partition over the range, from the rollups' totals.
+pub(crate) fn rollup_engagement(department: &str, from: Option<i64>, until: Option<i64>) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT CAST(COALESCE(SUM(like_count), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(repost_count), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(reply_count), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(quote_count), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(view_count), 0) AS BIGINT) FROM ",
+    );
+    rollup_rows(&mut sql, from, until, true);
+    sql.push(" WHERE department = ")
+        .text(department)
+        .push(" AND dimension = ")
+        .int(Dimension::Total as i64);
     sql
 }
 
@@ -308,72 +410,65 @@ fn rollup_range(sql: &mut Sql, from: Option<i64>, until: Option<i64>) {
     }
 }
 
-pub(crate) fn map_cells(from: Option<i64>, until: Option<i64>) -> Sql {
+pub(crate) fn map_cells(from: Option<i64>, until: Option<i64>, department: Option<&str>) -> Sql {
     let mut sql = Sql::new(
-        "SELECT department, value, CAST(SUM(mention_count) AS BIGINT), SUM(sentiment_sum) \
-         FROM rollups WHERE department <> '' AND dimension = ",
+        "SELECT department, value, CAST(SUM(mention_count) AS BIGINT), SUM(sentiment_sum) FROM ",
     );
-    sql.int(Dimension::Topic as i64);
-    rollup_range(&mut sql, from, until);
+    rollup_rows(&mut sql, from, until, true);
+    sql.push(" WHERE department <> '' AND dimension = ")
+        .int(Dimension::Topic as i64);
+    if let Some(department) = department {
+        sql.push(" AND department = ").text(department);
+    }
     sql.push(" GROUP BY department, value");
     sql
 }
 
-/// Authors per cell, most mentions first, then the higher current influence score.
-pub(crate) fn map_voices(from: Option<i64>, until: Option<i64>) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT d.department, g.topic, LOWER(m.author_handle), CAST(COUNT(*) AS BIGINT) AS n, \
-         COALESCE(MAX(s.score), 0.0) AS score FROM mentions m \
-         JOIN mention_departments d ON d.mention_id = m.id JOIN ",
-    );
-    sql.push(ALL_TOPICS).push(
-        " g ON g.mention_id = m.id LEFT JOIN influence_scores s \
-         ON s.handle = LOWER(m.author_handle) \
-         AND s.generation = (SELECT MAX(generation) FROM influence_generations)",
-    );
-    mention_conditions(
-        &mut sql,
-        &ReportFilter {
-            from,
-            until,
-            ..ReportFilter::default()
-        },
-    );
-    sql.push(
-        " GROUP BY d.department, g.topic, LOWER(m.author_handle) \
-         ORDER BY 1, 2, 4 DESC, 5 DESC, 3",
-    );
-    sql
-}
-
-pub(crate) fn top_voices(
-    generation: i64,
+/// The cells (department, topic) each of `handles` (lower case) spoke in within
+/// `[from, until)`, with the speaker's source and handle: listening topics and key topics,
+/// only `topics` and `department` when given.
+pub(crate) fn cell_speakers(
+    handles: &[String],
+    topics: Option<&[String]>,
     department: Option<&str>,
     from: Option<i64>,
     until: Option<i64>,
-    limit: u32,
 ) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT s.source, s.handle, a.n, a.sentiment_sum FROM influence_scores s JOIN (SELECT \
-         m.source AS source, LOWER(m.author_handle) AS handle, CAST(COUNT(*) AS BIGINT) AS n, \
-         COALESCE(SUM(m.sentiment_compound), 0.0) AS sentiment_sum FROM mentions m",
-    );
-    let mut filter = ReportFilter {
-        from,
-        until,
-        ..ReportFilter::default()
-    };
-    if let Some(department) = department {
-        filter.restrict(Dimension::Department, vec![department.to_owned()]);
+    let filter = ReportFilter::window(from, until, None);
+    let mut sql = Sql::default();
+    for (position, table) in ["mention_topics", "mention_key_topics"].iter().enumerate() {
+        if position > 0 {
+            sql.push(" UNION ");
+        }
+        sql.push(
+            "SELECT d.department, t.topic, m.source, LOWER(m.author_handle) FROM mentions m \
+             JOIN mention_departments d ON d.mention_id = m.id JOIN ",
+        )
+        .push(table)
+        .push(" t ON t.mention_id = m.id");
+        mention_conditions(&mut sql, &filter);
+        sql.push(" AND LOWER(m.author_handle) IN ").list(handles);
+        if let Some(topics) = topics {
+            sql.push(" AND t.topic IN ").list(topics);
+        }
+        if let Some(department) = department {
+            sql.push(" AND d.department = ").text(department);
+        }
     }
-    mention_conditions(&mut sql, &filter);
-    sql.push(
-        " GROUP BY m.source, LOWER(m.author_handle)) a ON a.source = s.source AND a.handle = s.handle",
-    );
+    sql
+}
+
+/// A page of the generation's authors in top-voice order: by composite score, or within a
+/// department by topical authority first (authors without any follow by composite score).
+pub(crate) fn ranked_authors(
+    generation: i64,
+    department: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Sql {
+    let mut sql = Sql::new("SELECT s.source, s.handle FROM influence_scores s");
     match department {
         Some(department) => {
-            // Topical authority first; authors without any (or every author, while no
-            // department counts are recorded) follow by composite score.
             sql.push(
                 " LEFT JOIN influence_topical t ON t.generation = s.generation \
                  AND t.source = s.source AND t.handle = s.handle AND t.department = ",
@@ -389,7 +484,27 @@ pub(crate) fn top_voices(
                 .push(" ORDER BY s.score DESC, s.source, s.handle");
         }
     }
-    sql.push(" LIMIT ").int(i64::from(limit));
+    sql.push(" LIMIT ").int(limit).push(" OFFSET ").int(offset);
+    sql
+}
+
+/// What each of `handles` (lower case) said in `[from, until)`, about `department` when
+/// given: (source, handle, mentions, summed compound sentiment), found through the authors'
+/// index rather than a scan of the window.
+pub(crate) fn said_by(
+    handles: &[String],
+    department: Option<&str>,
+    from: Option<i64>,
+    until: Option<i64>,
+) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT m.source, LOWER(m.author_handle), CAST(COUNT(*) AS BIGINT), \
+         COALESCE(SUM(m.sentiment_compound), 0.0) FROM mentions m",
+    );
+    mention_conditions(&mut sql, &ReportFilter::window(from, until, department));
+    sql.push(" AND LOWER(m.author_handle) IN ")
+        .list(handles)
+        .push(" GROUP BY m.source, LOWER(m.author_handle)");
     sql
 }
 

@@ -125,6 +125,8 @@ pub(crate) async fn run(store: &Store) {
     inbox_pages_and_audit_trail(store, &ids).await;
     exports_in_batches(store, &ids).await;
     alert_rules_and_deliveries(store).await;
+    reach_over_ranges_agrees_with_the_mentions(store).await;
+    migration_rebuilds_what_completion_kept(store).await;
 }
 
 async fn seed(store: &Store) -> Vec<i64> {
@@ -135,11 +137,18 @@ async fn seed(store: &Store) -> Vec<i64> {
     within(store.put_topic("jobs", "jobs", false))
         .await
         .unwrap();
+    enrich(store, &SEEDS, 0).await
+}
+
+/// Stores `seeds` as mentions `r{first}`, `r{first + 1}`, … (one minute apart within their
+/// hours) and completes their enrichment; their ids in order.
+async fn enrich(store: &Store, seeds: &[Seed], first: usize) -> Vec<i64> {
     let day = day_start();
-    let mentions: Vec<_> = SEEDS
+    let mentions: Vec<_> = seeds
         .iter()
         .enumerate()
         .map(|(i, seed)| {
+            let i = first + i;
             let at = Utc
                 .timestamp_micros(day + seed.hour * HOUR + i as i64 * 60_000_000)
                 .unwrap();
@@ -149,15 +158,15 @@ async fn seed(store: &Store) -> Vec<i64> {
             m
         })
         .collect();
-    let topics: Vec<Vec<String>> = SEEDS.iter().map(|s| vec![s.topic.to_owned()]).collect();
+    let topics: Vec<Vec<String>> = seeds.iter().map(|s| vec![s.topic.to_owned()]).collect();
     within(store.insert_mentions(&mentions, &topics))
         .await
         .unwrap();
     let claimed = within(store.claim_pending(100, 60_000_000)).await.unwrap();
-    assert_eq!(claimed.len(), SEEDS.len());
+    assert_eq!(claimed.len(), seeds.len());
     let items: Vec<EnrichedMention> = claimed
         .into_iter()
-        .zip(&SEEDS)
+        .zip(seeds)
         .map(|(mention, seed)| EnrichedMention {
             mention,
             enrichment: Enrichment {
@@ -195,7 +204,7 @@ async fn seed(store: &Store) -> Vec<i64> {
     let ids: Vec<i64> = items.iter().map(|item| item.mention.id).collect();
     assert_eq!(
         within(store.complete_enrichment(&items)).await.unwrap(),
-        SEEDS.len() as u64
+        seeds.len() as u64
     );
     ids
 }
@@ -259,6 +268,61 @@ async fn plans_agree_with_the_mentions(store: &Store) {
             "{q:?}"
         );
     }
+    ranges_of_days_and_hours_agree_with_the_mentions(store).await;
+}
+
+/// Ranges that cut days: whole days come from the daily rollups and the hours at either end
+/// from the hourly ones, which must add up to what the mentions say. The seeds fall at 10:00
+/// and 11:00 of the first day and 09:00 of the second.
+async fn ranges_of_days_and_hours_agree_with_the_mentions(store: &Store) {
+    use Dimension::*;
+    let d0 = day_start();
+    let ranges = [
+        (Some(d0 + 11 * HOUR), Some(d0 + DAY + 10 * HOUR)),
+        (Some(d0 + 11 * HOUR), None),
+        (None, Some(d0 + DAY + 9 * HOUR)),
+        (Some(d0), Some(d0 + DAY + 10 * HOUR)),
+        (Some(d0 - DAY), Some(d0 + 2 * DAY)),
+        (Some(d0 + 10 * HOUR), Some(d0 + 11 * HOUR)),
+    ];
+    let buckets = [
+        Some(BucketWidth::Hour),
+        Some(BucketWidth::Day),
+        Some(BucketWidth::Week),
+        None,
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (from, until) in ranges {
+        for bucket in buckets {
+            for mut q in [query(&[], Total), query(&[], Department)] {
+                (q.filter.from, q.filter.until, q.bucket) = (from, until, bucket);
+                let from_rollups = within(store.aggregate(&q)).await.unwrap();
+                let from_mentions = within(store.aggregate_from_mentions(&q)).await.unwrap();
+                assert_eq!(
+                    comparable(&from_rollups),
+                    comparable(&from_mentions),
+                    "{q:?}"
+                );
+                seen.insert(from_rollups.iter().map(|r| r.mention_count).sum::<i64>());
+            }
+        }
+        let map = within(store.conversation_map(from, until, None, None))
+            .await
+            .unwrap();
+        let mut q = query(&[], Topic);
+        (q.filter.from, q.filter.until, q.bucket) = (from, until, None);
+        let cells: i64 = map.cells.iter().map(|cell| cell.mention_count).sum();
+        let mut expected = 0;
+        for department in ["customer_service", "marketing", "pr"] {
+            let mut q = q.clone();
+            q.filter.restrict(Department, vec![department.to_owned()]);
+            let rows = within(store.aggregate_from_mentions(&q)).await.unwrap();
+            expected += rows.iter().map(|r| r.mention_count).sum::<i64>();
+        }
+        assert_eq!(cells, expected, "conversation map over {from:?}..{until:?}");
+    }
+    // The ranges really cut the seeds differently.
+    assert!(seen.len() >= 4, "{seen:?}");
 }
 
 async fn counts_by_filter_and_group(store: &Store) {
@@ -350,7 +414,66 @@ async fn reach_counts_each_author_once(store: &Store) {
     let mut pr = ReportFilter::default();
     pr.restrict(Dimension::Department, vec!["pr".into()]);
     let pr = within(store.reach(&pr)).await.unwrap();
-    assert_eq!((pr.unique_authors, pr.potential_impressions), (2, 100 + 50));
+    // An author's reach is the most followers ever seen with them, not only in pr.
+    assert_eq!((pr.unique_authors, pr.potential_impressions), (2, 120 + 50));
+}
+
+/// Alice speaks again late on the first day and on the second evening, so that some ranges
+/// fall inside her span with and without a mention of hers: Reach from the author spans and
+/// the rollups must say what the mentions say.
+async fn reach_over_ranges_agrees_with_the_mentions(store: &Store) {
+    const LATE: [Seed; 2] = [
+        Seed {
+            author: "Alice",
+            followers: 130,
+            hour: 23,
+            departments: &[("pr", 0.6)],
+            compound: 0.2,
+            topic: "acme",
+            key_topics: &[],
+            place: ("US", "", ""),
+            priority: 0.3,
+        },
+        Seed {
+            author: "alice",
+            followers: 90,
+            hour: 24 + 20,
+            departments: &[("customer_service", 0.6)],
+            compound: -0.2,
+            topic: "acme",
+            key_topics: &[],
+            place: ("US", "", ""),
+            priority: 0.3,
+        },
+    ];
+    enrich(store, &LATE, SEEDS.len()).await;
+    let d0 = day_start();
+    let d1 = d0 + DAY;
+    let ranges = [
+        (None, None),
+        (Some(d0 + 11 * HOUR), Some(d1 + 20 * HOUR)),
+        (Some(d1), Some(d1 + 20 * HOUR)),
+        (Some(d0 + 11 * HOUR), Some(d0 + 23 * HOUR)),
+        (Some(d1 + 9 * HOUR), None),
+        (None, Some(d0 + 11 * HOUR)),
+        (Some(d0 + 12 * HOUR), Some(d0 + 22 * HOUR)),
+    ];
+    let mut authors = std::collections::BTreeSet::new();
+    for (from, until) in ranges {
+        for department in [None, Some("pr"), Some("customer_service"), Some("hr")] {
+            let filter = ReportFilter::window(from, until, department);
+            let reach = within(store.reach(&filter)).await.unwrap();
+            let scanned = within(store.reach_from_mentions(&filter)).await.unwrap();
+            assert_eq!(reach, scanned, "{filter:?}");
+            authors.insert((reach.unique_authors, reach.potential_impressions));
+        }
+    }
+    // alice, now seen with 130 followers, in pr over her whole span; nobody in hr.
+    let mut pr = ReportFilter::default();
+    pr.restrict(Dimension::Department, vec!["pr".into()]);
+    let pr = within(store.reach(&pr)).await.unwrap();
+    assert_eq!((pr.unique_authors, pr.potential_impressions), (2, 130 + 50));
+    assert!(authors.len() >= 5, "{authors:?}");
 }
 
 fn score(handle: &str, score: f64, topical: &[(&str, f64)]) -> AuthorScore {
@@ -392,8 +515,12 @@ async fn conversation_map_and_top_voices(store: &Store) {
     .await
     .unwrap();
 
-    let map = within(store.conversation_map(None, None)).await.unwrap();
+    let map = within(store.conversation_map(None, None, None, None))
+        .await
+        .unwrap();
+    assert_eq!(map.topic_count, 4);
     let cells: Vec<(&str, &str, i64, &str)> = map
+        .cells
         .iter()
         .map(|c| {
             (
@@ -404,25 +531,51 @@ async fn conversation_map_and_top_voices(store: &Store) {
             )
         })
         .collect();
+    // Scores: bob 90, carol 70, alice 40; each cell's voice is the best ranked who spoke in it.
     assert_eq!(
         cells,
         [
-            ("customer_service", "#fail", 3, "alice"),
-            ("customer_service", "acme", 3, "alice"),
+            ("customer_service", "#fail", 3, "carol"),
+            ("customer_service", "acme", 3, "bob"),
             ("customer_service", "globex", 1, "carol"),
             ("marketing", "ads", 1, "bob"),
             ("marketing", "globex", 1, "bob"),
-            // alice and carol said it once each; carol has the higher score.
             ("pr", "#fail", 2, "carol"),
             ("pr", "acme", 1, "alice"),
             ("pr", "globex", 1, "carol"),
         ]
     );
-    let second_day = within(store.conversation_map(Some(day_start() + DAY), None))
+    let second_day = within(store.conversation_map(Some(day_start() + DAY), None, None, None))
         .await
         .unwrap();
-    assert!(second_day.iter().all(|c| c.mention_count == 1));
-    assert_eq!(second_day.len(), 4);
+    assert!(second_day.cells.iter().all(|c| c.mention_count == 1));
+    assert_eq!(second_day.cells.len(), 4);
+    // Over the first day only, alice is the best ranked speaker left in pr/#fail.
+    let first_day = within(store.conversation_map(None, Some(day_start() + DAY), Some("pr"), None))
+        .await
+        .unwrap();
+    let pr: Vec<(&str, &str)> = first_day
+        .cells
+        .iter()
+        .map(|c| (c.topic.as_str(), c.top_voice.as_str()))
+        .collect();
+    assert_eq!(pr, [("#fail", "alice"), ("acme", "alice")]);
+    // Topics by mentions across departments: #fail 5, acme 4, globex 3, ads 1.
+    let largest = within(store.conversation_map(None, None, None, Some(1)))
+        .await
+        .unwrap();
+    assert_eq!(largest.topic_count, 4);
+    assert!(largest.cells.iter().all(|c| c.topic == "#fail"));
+    assert_eq!(largest.cells.len(), 2);
+    let pr = within(store.conversation_map(None, None, Some("pr"), Some(2)))
+        .await
+        .unwrap();
+    let pr: Vec<&str> = pr.cells.iter().map(|c| c.topic.as_str()).collect();
+    assert_eq!(
+        pr,
+        ["#fail", "acme"],
+        "ties go to the topic that sorts first"
+    );
 
     let voices = within(store.top_voices(None, None, None, 10))
         .await
@@ -665,4 +818,111 @@ async fn alert_rules_and_deliveries(store: &Store) {
     assert_eq!(attempts, [(1, Some(500), false), (2, Some(200), true)]);
     assert!(within(store.delete_alert_rule("cs-spike")).await.unwrap());
     assert!(!within(store.delete_alert_rule("cs-spike")).await.unwrap());
+}
+
+/// Runs `sql` with no arguments on either backend.
+macro_rules! on_store {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            Store::Postgres(store) => {
+                let $pool = store.pool();
+                $body
+            }
+            Store::Sqlite(store) => {
+                let $pool = store.pool();
+                $body
+            }
+        }
+    };
+}
+
+/// One rollup row, sentiment in thousandths.
+#[derive(Debug, PartialEq, sqlx::FromRow)]
+struct RollupRow {
+    department: String,
+    dimension: i64,
+    value: String,
+    bucket_start: i64,
+    mention_count: i64,
+    sentiment: i64,
+    positive_count: i64,
+    neutral_count: i64,
+    negative_count: i64,
+    like_count: i64,
+    repost_count: i64,
+    reply_count: i64,
+    quote_count: i64,
+    view_count: i64,
+}
+
+/// What completion kept beside the hourly counts: day rows, engagement, author spans.
+async fn kept(
+    store: &Store,
+) -> (
+    Vec<RollupRow>,
+    Vec<RollupRow>,
+    Vec<(String, String, String, i64, i64, i64, i64)>,
+) {
+    const ROWS: &str = "CAST(dimension AS BIGINT) AS dimension, value, bucket_start, \
+        mention_count, CAST(ROUND(sentiment_sum * 1000) AS BIGINT) AS sentiment, positive_count, neutral_count, \
+        negative_count, like_count, repost_count, reply_count, quote_count, view_count";
+    let daily = format!("SELECT department, {ROWS} FROM rollups_daily ORDER BY 1, 2, 3, 4");
+    let hourly =
+        format!("SELECT department, {ROWS} FROM rollups WHERE dimension = 0 ORDER BY 1, 2, 3, 4");
+    let spans = "SELECT department, source, handle, first_at, last_at, mention_count, followers \
+        FROM author_spans ORDER BY 1, 2, 3";
+    on_store!(store, |pool| {
+        (
+            sqlx::query_as(sqlx::AssertSqlSafe(daily))
+                .fetch_all(pool)
+                .await
+                .unwrap(),
+            sqlx::query_as(sqlx::AssertSqlSafe(hourly))
+                .fetch_all(pool)
+                .await
+                .unwrap(),
+            sqlx::query_as(spans).fetch_all(pool).await.unwrap(),
+        )
+    })
+}
+
+/// A store enriched before migration 0007 has no day rows, engagement or author spans; the
+/// migration's backfill must rebuild exactly what completing the same mentions keeps.
+async fn migration_rebuilds_what_completion_kept(store: &Store) {
+    let migration = match store {
+        Store::Postgres(_) => include_str!("../../migrations/postgres/0007_daily_rollups.sql"),
+        Store::Sqlite(_) => include_str!("../../migrations/sqlite/0007_daily_rollups.sql"),
+    };
+    let before = kept(store).await;
+    assert!(!before.0.is_empty() && !before.2.is_empty());
+    assert!(
+        before.1.iter().any(|row| row.like_count > 0),
+        "engagement kept"
+    );
+    let forget = [
+        "DELETE FROM rollups_daily",
+        "DELETE FROM author_spans",
+        "UPDATE rollups SET like_count = 0, repost_count = 0, reply_count = 0, quote_count = 0, \
+         view_count = 0",
+    ];
+    let uncommented: String = migration
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let backfill: Vec<&str> = uncommented
+        .split(';')
+        .map(str::trim)
+        .filter(|statement| statement.starts_with("UPDATE") || statement.starts_with("INSERT"))
+        .collect();
+    assert_eq!(backfill.len(), 3, "{backfill:?}");
+    for statement in forget.into_iter().chain(backfill) {
+        on_store!(store, |pool| {
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+                .execute(pool)
+                .await
+                .unwrap();
+        });
+    }
+    assert_eq!(kept(store).await, before);
 }

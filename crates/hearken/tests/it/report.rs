@@ -452,6 +452,27 @@ async fn voices_and_map(client: &mut ReportServiceClient<Channel>, mentions: &[p
     assert_eq!(cell.count, expected);
     assert!(!cell.top_voice_handle.is_empty());
     assert!((-1.0..=1.0).contains(&cell.mean_sentiment));
+
+    // The dashboard's question: one department's row, its five largest topics.
+    let map = within(client.conversation_map(pb::ConversationMapRequest {
+        department: "customer_service".into(),
+        topic_limit: 5,
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner();
+    let mut largest: Vec<(i64, &str)> = cells
+        .iter()
+        .filter(|c| c.department == "customer_service")
+        .map(|c| (-c.count, c.topic.as_str()))
+        .collect();
+    largest.sort();
+    assert_eq!(map.topic_count as usize, largest.len());
+    let topics: Vec<&str> = map.cells.iter().map(|c| c.topic.as_str()).collect();
+    let expected: Vec<&str> = largest.iter().take(5).map(|(_, topic)| *topic).collect();
+    assert_eq!(topics, expected);
+    assert!(map.cells.iter().all(|c| !c.top_voice_handle.is_empty()));
 }
 
 async fn inbox_pages_and_audit_trail(
@@ -588,6 +609,13 @@ async fn rejects_bad_requests(client: &mut ReportServiceClient<Channel>) {
     .await
     .unwrap_err();
     assert_eq!(violation(&error), "filter.dimensions[0].dimension");
+    let error = within(client.conversation_map(pb::ConversationMapRequest {
+        topic_limit: -1,
+        ..Default::default()
+    }))
+    .await
+    .unwrap_err();
+    assert_eq!(violation(&error), "topic_limit");
     let error = within(client.inbox(pb::InboxRequest {
         department: "customer_service".into(),
         page_token: "garbage".into(),
