@@ -58,9 +58,13 @@ async fn client(
         }
         done += batch;
     }
-    let stream = documents(&texts, id * batch, batch)
-        .into_iter()
-        .map(|d| pb::ClassifyStreamRequest { document: Some(d) });
+    let stream =
+        documents(&texts, id * batch, batch)
+            .into_iter()
+            .map(|d| pb::ClassifyStreamRequest {
+                document: Some(d),
+                reason_count: 0,
+            });
     let mut answers = client
         .classify_stream(tokio_stream::iter(stream))
         .await?

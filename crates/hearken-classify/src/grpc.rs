@@ -234,13 +234,14 @@ fn to_pb(c: Classification) -> pb::Classification {
 }
 
 /// `reason_count` as a count, when in `0..=MAX_REASON_COUNT`.
-fn reason_count(requested: i32) -> Result<usize, ClassifyError> {
+/// The routing reasons asked for in `field`.
+fn reason_count(requested: i32, field: &str) -> Result<usize, ClassifyError> {
     usize::try_from(requested)
         .ok()
         .filter(|&n| n <= MAX_REASON_COUNT)
         .ok_or_else(|| {
             ClassifyError::invalid(
-                "reason_count",
+                field,
                 format!("is {requested}; it must be in 0..={MAX_REASON_COUNT}"),
             )
         })
@@ -392,7 +393,7 @@ impl ClassifyService for ClassifyGrpc {
         let limits = self.state.limits;
         let request = request.into_inner();
         let model = expected_model(&self.state, &request.model_version)?;
-        let reasons = reason_count(request.reason_count)?;
+        let reasons = reason_count(request.reason_count, "reason_count")?;
         let docs = request.documents;
         if docs.is_empty() {
             return Err(ClassifyError::invalid("documents", "must not be empty").into());
@@ -440,12 +441,14 @@ impl ClassifyService for ClassifyGrpc {
                 let field = format!("document[{n}]");
                 n += 1;
                 let result = message.and_then(|m| {
+                    let reasons = reason_count(m.reason_count, &format!("{field}.reason_count"))
+                        .map_err(Status::from)?;
                     let doc = m
                         .document
                         .ok_or_else(|| ClassifyError::invalid(field.clone(), "is missing"))
                         .and_then(|d| document(d, &field, &limits))
                         .map_err(Status::from)?;
-                    let c = Classifier::new(state.model()).classify(&doc);
+                    let c = Classifier::new(state.model()).classify_with_reasons(&doc, reasons);
                     classified("ClassifyStream", 1);
                     Ok(pb::ClassifyStreamResponse {
                         id: doc.id.unwrap_or_default(),

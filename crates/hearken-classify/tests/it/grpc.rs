@@ -124,7 +124,11 @@ async fn stream_answers_in_order_with_ids() {
     let requests: Vec<pb::ClassifyStreamRequest> = ids
         .iter()
         .map(|id| pb::ClassifyStreamRequest {
-            document: Some(doc(id, &format!("post number {id} about my order"))),
+            document: Some(doc(
+                id,
+                &format!("post {id}: my order never arrived and support won't answer"),
+            )),
+            reason_count: 3,
         })
         .collect();
     let mut responses = timed(server.client.classify_stream(tokio_stream::iter(requests)))
@@ -133,10 +137,39 @@ async fn stream_answers_in_order_with_ids() {
         .into_inner();
     let mut seen = Vec::new();
     while let Some(r) = timed(responses.message()).await.expect("message") {
-        assert!(r.classification.is_some());
+        let c = r.classification.expect("classification");
+        assert!(!c.departments.is_empty(), "{c:?}");
+        assert!((1..=3).contains(&c.routing_reasons.len()), "{c:?}");
         seen.push(r.id);
     }
     assert_eq!(seen, ids);
+}
+
+#[tokio::test]
+async fn stream_rejects_too_many_reasons_naming_the_document() {
+    let mut server = spawn_server(Limits::default()).await;
+    let requests = ["fine", "also fine"].map(|text| pb::ClassifyStreamRequest {
+        document: Some(doc(text, text)),
+        reason_count: if text == "fine" { 0 } else { 21 },
+    });
+    let mut responses = timed(server.client.classify_stream(tokio_stream::iter(requests)))
+        .await
+        .expect("stream")
+        .into_inner();
+    let first = timed(responses.message())
+        .await
+        .expect("first")
+        .expect("some");
+    assert_eq!(first.id, "fine");
+    assert!(
+        first
+            .classification
+            .expect("classification")
+            .routing_reasons
+            .is_empty()
+    );
+    let error = timed(responses.message()).await.unwrap_err();
+    assert_eq!(violated_field(&error), "document[1].reason_count");
 }
 
 #[tokio::test]

@@ -152,7 +152,13 @@ pub(crate) async fn run(
         let baseline = match from_mentions(&store, query, &scope).await? {
             false => None,
             true => {
-                let calls = (0..clients)
+                // At most one query per pooled connection: more only wait for one, past
+                // SQLite's acquire timeout.
+                let connections = match &store {
+                    Store::Postgres(store) => store.pool().options().get_max_connections(),
+                    Store::Sqlite(store) => store.pool().options().get_max_connections(),
+                };
+                let calls = (0..clients.min(connections as usize))
                     .map(|_| {
                         let (store, scope) = (store.clone(), scope.clone());
                         move || {
@@ -362,9 +368,13 @@ async fn from_mentions(store: &Store, query: Query, scope: &Scope) -> anyhow::Re
                 })
                 .to_vec()
         }
-        Query::Reach | Query::TopVoices | Query::ConversationMap | Query::Inbox => {
-            return Ok(false);
+        Query::Reach => {
+            store
+                .reach_from_mentions(&scope.store_filter(false))
+                .await?;
+            return Ok(true);
         }
+        Query::TopVoices | Query::ConversationMap | Query::Inbox => return Ok(false),
     };
     for query in &queries {
         store.aggregate_from_mentions(query).await?;
