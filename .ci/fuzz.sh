@@ -8,6 +8,9 @@ secs=${FUZZ_SECS_PER_TARGET:-6}
 
 command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz
 export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-target/fuzz}
+# cargo fuzz has no --locked: fail here when fuzz/Cargo.lock is stale, so the build below
+# uses exactly the committed versions.
+cargo fetch --locked --manifest-path fuzz/Cargo.toml
 cargo fuzz build
 
 log=$(mktemp)

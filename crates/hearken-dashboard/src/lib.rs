@@ -37,6 +37,8 @@ pub struct Dashboard {
     report: ReportServiceClient<InterceptedService<Channel, Bearer>>,
     /// Whether people must sign in with a token: the server requires tokens.
     login_required: bool,
+    /// Whether cookies carry `Secure`: the dashboard is served over https.
+    secure_cookies: bool,
 }
 
 /// Sends `authorization: Bearer TOKEN` with each call, when there is a token.
@@ -67,6 +69,16 @@ impl Dashboard {
             report: ReportServiceClient::with_interceptor(channel.clone(), Bearer(None)),
             channel,
             login_required,
+            secure_cookies: false,
+        }
+    }
+
+    /// Marks the cookies `Secure` when `https`, the dashboard being served over https: a
+    /// browser then never sends the signed-in token over plain http.
+    pub fn secure_cookies(self, https: bool) -> Self {
+        Self {
+            secure_cookies: https,
+            ..self
         }
     }
 
@@ -74,8 +86,7 @@ impl Dashboard {
     fn with_token(&self, token: Option<&str>) -> Self {
         Self {
             report: ReportServiceClient::with_interceptor(self.channel.clone(), Bearer::new(token)),
-            channel: self.channel.clone(),
-            login_required: self.login_required,
+            ..self.clone()
         }
     }
 

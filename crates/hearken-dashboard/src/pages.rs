@@ -121,11 +121,11 @@ fn by_total(totals: impl Iterator<Item = (String, i64)>) -> Vec<(String, i64)> {
     ranked
 }
 
-fn empty_store(title: &str, active: &str, context: &Context) -> Html<String> {
+fn empty_store(title: &str, active: &str, filters: &Filters) -> Html<String> {
     Html(page(
         title,
         active,
-        &context.filters,
+        filters,
         r#"<p class="card muted">No enriched mentions yet. Import some (<code>hearken import FILE</code>) and they appear here as the enrich worker completes them.</p>"#,
     ))
 }
@@ -180,7 +180,7 @@ pub(crate) async fn overview(
 ) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
     let Some(window) = context.window else {
-        return Ok(empty_store("Overview", "/", &context));
+        return Ok(empty_store("Overview", "/", &context.filters));
     };
     let department = context.filters.department.as_str();
     let filter = report_filter(&window, department);
@@ -324,7 +324,7 @@ pub(crate) async fn conversation_map(
 ) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
     let Some(window) = context.window else {
-        return Ok(empty_store("Conversation map", "/map", &context));
+        return Ok(empty_store("Conversation map", "/map", &context.filters));
     };
     let department = &context.filters.department;
     let map = dashboard
@@ -391,14 +391,25 @@ pub(crate) async fn conversation_map(
     )))
 }
 
-/// `GET /inbox`: one link per department.
+/// `GET /inbox`: one link per department inbox the caller may open.
 pub(crate) async fn inbox_index(
     Session { dashboard, .. }: Session,
     RawQuery(query): RawQuery,
 ) -> Page {
-    let context = dashboard.context(query.as_deref()).await?;
+    let filters = Filters::parse(query.as_deref())?;
+    // The report service lists only the inboxes the caller's token may open.
+    let departments = dashboard
+        .report
+        .clone()
+        .list_inboxes(pb::ListInboxesRequest {})
+        .await?
+        .into_inner()
+        .departments;
+    if departments.is_empty() {
+        return Ok(empty_store("Inboxes", "/inbox", &filters));
+    }
     let mut body = String::from(r#"<section class="card"><ul>"#);
-    for department in &context.departments {
+    for department in &departments {
         let _ = write!(
             body,
             r#"<li><a href="/inbox/{}">{}</a></li>"#,
@@ -407,10 +418,7 @@ pub(crate) async fn inbox_index(
         );
     }
     body.push_str("</ul></section>");
-    if context.departments.is_empty() {
-        return Ok(empty_store("Inboxes", "/inbox", &context));
-    }
-    Ok(Html(page("Inboxes", "/inbox", &context.filters, &body)))
+    Ok(Html(page("Inboxes", "/inbox", &filters, &body)))
 }
 
 /// `GET /inbox/{department}`: the department's conversations by priority, with actions.
@@ -693,7 +701,7 @@ fn item_json(item: &pb::InboxItem) -> serde_json::Value {
 pub(crate) async fn voices(Session { dashboard, .. }: Session, RawQuery(query): RawQuery) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
     let Some(window) = context.window else {
-        return Ok(empty_store("Top voices", "/voices", &context));
+        return Ok(empty_store("Top voices", "/voices", &context.filters));
     };
     let department = context.filters.department.clone();
     let voices = dashboard
@@ -769,7 +777,7 @@ pub(crate) async fn voices(Session { dashboard, .. }: Session, RawQuery(query): 
 pub(crate) async fn spikes(Session { dashboard, .. }: Session, RawQuery(query): RawQuery) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
     let Some(window) = context.window else {
-        return Ok(empty_store("Spikes", "/spikes", &context));
+        return Ok(empty_store("Spikes", "/spikes", &context.filters));
     };
     let filters = &context.filters;
     let mut report = dashboard.report.clone();
@@ -828,7 +836,7 @@ pub(crate) async fn spikes(Session { dashboard, .. }: Session, RawQuery(query): 
 pub(crate) async fn places(Session { dashboard, .. }: Session, RawQuery(query): RawQuery) -> Page {
     let context = dashboard.context(query.as_deref()).await?;
     let Some(window) = context.window else {
-        return Ok(empty_store("Places", "/places", &context));
+        return Ok(empty_store("Places", "/places", &context.filters));
     };
     let department = context.filters.department.as_str();
     let (cities, countries) = tokio::try_join!(

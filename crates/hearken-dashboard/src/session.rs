@@ -1,15 +1,16 @@
 //! Who is looking, and forged-request protection.
 //!
 //! When the server requires tokens, a person signs in once with theirs: it is kept in an
-//! HttpOnly, SameSite=Strict cookie and sent as the bearer of every call the dashboard makes to
-//! the report service, which decides what the token may see. A program may send
-//! `Authorization: Bearer TOKEN` instead.
+//! HttpOnly, SameSite=Strict cookie (Secure under https) and sent as the bearer of every call
+//! the dashboard makes to the report service, which decides what the token may see. A program
+//! may send `Authorization: Bearer TOKEN` instead.
 //!
 //! Every form and inbox action carries a CSRF token, checked against a cookie of the same
 //! value (double submit): another site can neither read the token nor send the cookie
 //! (SameSite=Strict), so a cross-site POST changes nothing, whether or not tokens are required.
 
 use axum::extract::FromRequestParts;
+use axum::http::header::InvalidHeaderValue;
 use axum::http::header::{AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -87,15 +88,28 @@ impl Session {
     pub(crate) fn respond(&self, response: impl IntoResponse) -> Response {
         let mut response = response.into_response();
         if self.new_csrf
-            && let Ok(value) = HeaderValue::from_str(&format!(
-                "{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
-                self.csrf
-            ))
+            && let Ok(value) = set_cookie(&self.dashboard, CSRF_COOKIE, &self.csrf)
         {
             response.headers_mut().append(SET_COOKIE, value);
         }
         response
     }
+}
+
+/// A `Set-Cookie` value that keeps `value` from scripts and other sites, and off plain http
+/// when the dashboard is served over https.
+fn set_cookie(
+    dashboard: &Dashboard,
+    name: &str,
+    value: &str,
+) -> Result<HeaderValue, InvalidHeaderValue> {
+    let secure = match dashboard.secure_cookies {
+        true => "; Secure",
+        false => "",
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}"
+    ))
 }
 
 /// The value of cookie `name`, if the request sent it.
@@ -180,9 +194,7 @@ pub(crate) async fn login(session: Session, body: axum::body::Bytes) -> Response
         let html = Html(login_page(&session.csrf, message));
         return session.respond((StatusCode::UNAUTHORIZED, html));
     }
-    let Ok(cookie) = HeaderValue::from_str(&format!(
-        "{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
-    )) else {
+    let Ok(cookie) = set_cookie(&session.dashboard, TOKEN_COOKIE, &token) else {
         let html = Html(login_page(&session.csrf, "a token is visible ASCII only"));
         return session.respond((StatusCode::BAD_REQUEST, html));
     };

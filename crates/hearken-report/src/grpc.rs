@@ -78,6 +78,16 @@ impl ReportService for ReportGrpc {
         ))
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn list_inboxes(
+        &self,
+        request: Request<pb::ListInboxesRequest>,
+    ) -> Result<Response<pb::ListInboxesResponse>, Status> {
+        Ok(Response::new(
+            self.reports.list_inboxes(caller(&request).as_ref()).await?,
+        ))
+    }
+
     #[tracing::instrument(skip_all, fields(department = %request.get_ref().department))]
     async fn inbox(
         &self,

@@ -232,6 +232,30 @@ impl Reports {
         })
     }
 
+    /// The departments with mentions that the caller may see, busiest first.
+    pub async fn list_inboxes(
+        &self,
+        caller: Option<&Caller>,
+    ) -> Result<pb::ListInboxesResponse, ReportError> {
+        let mut rows = self
+            .store
+            .aggregate(&AggregateQuery {
+                filter: ReportFilter::default(),
+                bucket: None,
+                group_by: Dimension::Department,
+            })
+            .await?;
+        rows.retain(|row| caller.is_none_or(|caller| caller.may_see(&row.key)));
+        rows.sort_by(|a, b| {
+            b.mention_count
+                .cmp(&a.mention_count)
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        Ok(pb::ListInboxesResponse {
+            departments: rows.into_iter().map(|row| row.key).collect(),
+        })
+    }
+
     /// An inbox page; a caller limited to some departments must name one of them.
     pub async fn inbox(
         &self,

@@ -241,20 +241,24 @@ impl App {
         health.set_service_status("", ServingStatus::Serving).await;
         let serving_flag = Serving::default();
         serving_flag.set(true);
+        let http_tls = config.tls.http()?;
         let dashboard = match config.role.runs_report() {
-            true => Some(hearken_dashboard::Dashboard::local(
-                addr,
-                tokens.is_some(),
-                own_tls(&config, addr)?,
-            )?),
+            true => Some(
+                hearken_dashboard::Dashboard::local(
+                    addr,
+                    tokens.is_some(),
+                    own_tls(&config, addr)?,
+                )?
+                .secure_cookies(http_tls.is_some()),
+            ),
             false => None,
         };
-        let http = axum::serve(
+        let http = tokio::spawn(crate::http::serve(
             http_listener,
+            http_tls,
             crate::http::router(serving_flag.clone(), dashboard),
-        )
-        .with_graceful_shutdown(serving.clone().cancelled_owned());
-        let http = tokio::spawn(async move { http.await });
+            serving.clone(),
+        ));
 
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
         let mut builder = Server::builder();

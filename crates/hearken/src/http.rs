@@ -1,5 +1,5 @@
-//! The HTTP side of a server: plain-HTTP health for probes that do not speak gRPC, and the
-//! dashboard where the server runs the report role.
+//! The HTTP side of a server: health for probes that do not speak gRPC, metrics, and the
+//! dashboard where the server runs the report role; over TLS when the server has a certificate.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,6 +9,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use hearken_dashboard::Dashboard;
+use tokio::net::TcpListener;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_util::sync::CancellationToken;
+
+use crate::https::TlsListener;
 
 /// Whether the server takes work; shared by the gRPC health service and `/healthz`.
 #[derive(Debug, Default, Clone)]
@@ -34,6 +39,28 @@ pub fn router(serving: Serving, dashboard: Option<Dashboard>) -> Router {
     match dashboard {
         Some(dashboard) => health.merge(dashboard.router()),
         None => health,
+    }
+}
+
+/// Serves `router` on `listener`, over TLS when given `tls`, until `stop`; then lets the
+/// requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    router: Router,
+    stop: CancellationToken,
+) -> std::io::Result<()> {
+    match tls {
+        Some(tls) => {
+            axum::serve(TlsListener::new(listener, tls), router)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+        }
+        None => {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod healthcheck;
 pub mod http;
+pub mod https;
 pub mod import;
 pub mod peers;
 pub mod rank;

@@ -1,23 +1,28 @@
-//! TLS (rustls, ring provider) for the gRPC listener and for calls between roles: the flags,
-//! read once into tonic's configurations.
+//! TLS (rustls, ring provider) for the listeners and for calls between roles: the flags, read
+//! once into tonic's configurations and, for the HTTP port, rustls's.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::{self, ServerConfig};
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity, ServerTlsConfig};
 
 /// Certificates for serving and for calling other roles.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TlsArgs {
-    /// PEM certificate chain the gRPC listener presents; with `--tls-key` the listener speaks
-    /// only TLS. Calls the server makes to itself (the dashboard, and the enrich worker of
+    /// PEM certificate chain the gRPC listener and the HTTP port present; with `--tls-key` both
+    /// speak only TLS. Calls the server makes to itself (the dashboard, and the enrich worker of
     /// `--role all`) go to the listener's IP address, which the certificate must name.
     #[arg(long, env = "HEARKEN_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// The certificate's PEM private key.
     #[arg(long, env = "HEARKEN_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// PEM CA certificates: clients must present a certificate one of them signed (mutual TLS).
+    /// PEM CA certificates: gRPC clients must present a certificate one of them signed (mutual
+    /// TLS). The HTTP port asks for none.
     #[arg(long, env = "HEARKEN_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
     /// PEM CA certificates that sign the other roles' certificates, for `https://` peer URLs
@@ -43,6 +48,29 @@ impl TlsArgs {
             config = config.client_ca_root(certificate(ca, "--tls-client-ca")?);
         }
         Ok(Some(config))
+    }
+
+    /// The HTTP port's TLS, when a certificate is given: the gRPC listener's certificate, but
+    /// no client certificates even with `--tls-client-ca`, since browsers and probes present
+    /// none (the dashboard signs people in with tokens instead).
+    pub fn http(&self) -> anyhow::Result<Option<Arc<ServerConfig>>> {
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            return Ok(None);
+        };
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+            .with_context(|| format!("cannot read --tls-cert {}", cert.display()))?;
+        let key = PrivateKeyDer::from_pem_file(key)
+            .with_context(|| format!("cannot read --tls-key {}", key.display()))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .context("--tls-cert and --tls-key are not a certificate and its key")?;
+        // The HTTP port speaks HTTP/1.1 only.
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Some(Arc::new(config)))
     }
 
     /// How to reach other roles over TLS, when a peer CA is given.

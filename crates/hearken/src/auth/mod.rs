@@ -28,7 +28,7 @@ const OPEN_PREFIXES: [&str; 3] = [
 
 /// The scope each RPC needs. A path not listed here needs `admin`, so that an RPC added
 /// without a line here fails closed (and a test fails: every RPC of the protos is listed).
-pub const RPC_SCOPES: [(&str, Scope); 30] = [
+pub const RPC_SCOPES: [(&str, Scope); 31] = [
     ("/hearken.v1.IngestService/Ingest", Scope::Ingest),
     ("/hearken.v1.IngestService/IngestBatch", Scope::Ingest),
     ("/hearken.v1.IngestService/GetMention", Scope::Read),
@@ -55,6 +55,7 @@ pub const RPC_SCOPES: [(&str, Scope); 30] = [
     ("/hearken.v1.ReportService/Reach", Scope::Read),
     ("/hearken.v1.ReportService/TopVoices", Scope::Read),
     ("/hearken.v1.ReportService/ConversationMap", Scope::Read),
+    ("/hearken.v1.ReportService/ListInboxes", Scope::Read),
     ("/hearken.v1.ReportService/Inbox", Scope::Read),
     ("/hearken.v1.ReportService/UpdateInboxItem", Scope::Read),
     ("/hearken.v1.ReportService/Spikes", Scope::Read),
@@ -65,7 +66,8 @@ pub const RPC_SCOPES: [(&str, Scope); 30] = [
 ];
 
 /// RPCs that return mentions of every department, which a token limited to some departments
-/// may not call. (Inbox, UpdateInboxItem and Export check the departments themselves.)
+/// may not call. (ListInboxes, Inbox, UpdateInboxItem and Export check the departments
+/// themselves.)
 const EVERY_DEPARTMENT: [&str; 2] = [
     "/hearken.v1.IngestService/GetMention",
     "/hearken.v1.IngestService/ListMentions",

@@ -1,6 +1,6 @@
 //! Who may call what: every RPC against every scope over real gRPC, department-limited
-//! inboxes and exports, the per-token ingest rate, and the refusal to serve other machines
-//! without tokens.
+//! inboxes (and the dashboard's inbox index) and exports, the per-token ingest rate, and the
+//! refusal to serve other machines without tokens.
 
 use hearken::auth::{RPC_SCOPES, Scope, entry, mint};
 use hearken::config::ServeConfig;
@@ -15,6 +15,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use tonic_types::StatusExt;
 
+use crate::dashboard::exchange;
 use crate::helpers::{
     TempDir, TestApp, airline_tweets, config, drained, enriching, mention, within,
 };
@@ -190,6 +191,36 @@ async fn a_department_token_sees_only_its_inbox_and_export() {
             refused.message().contains("customer_service"),
             "{refused:?}"
         );
+    }
+
+    // The inbox index, in the API and on the dashboard, lists only the token's departments.
+    let own_inboxes = within(support.list_inboxes(pb::ListInboxesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .departments;
+    assert_eq!(own_inboxes, ["customer_service"]);
+    let every_inbox = within(reader.list_inboxes(pb::ListInboxesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .departments;
+    assert!(
+        every_inbox.len() > 1 && every_inbox.contains(&own_inboxes[0]),
+        "{every_inbox:?}"
+    );
+    for (secret, inboxes) in [
+        (&secrets.support, &own_inboxes),
+        (&secrets.read, &every_inbox),
+    ] {
+        let bearer = format!("Authorization: Bearer {secret}\r\n");
+        let page = within(exchange(app.http_addr, "GET", "/inbox", &bearer, "")).await;
+        let linked: Vec<&str> = page
+            .split(r#"href="/inbox/"#)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert_eq!(&linked, inboxes, "{page}");
     }
 
     // An item that does not concern customer service cannot be changed with the token.

@@ -406,7 +406,13 @@ fn decodes_base64() {
 }
 
 /// One plain HTTP/1.1 exchange with the dashboard: the status line and headers, and the body.
-async fn exchange(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> String {
+pub(crate) async fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> String {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: hearken\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n{body}",
