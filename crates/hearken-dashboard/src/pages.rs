@@ -327,7 +327,7 @@ pub(crate) async fn conversation_map(
         return Ok(empty_store("Conversation map", "/map", &context.filters));
     };
     let department = &context.filters.department;
-    let map = dashboard
+    let cells = dashboard
         .report
         .clone()
         .conversation_map(pb::ConversationMapRequest {
@@ -336,8 +336,8 @@ pub(crate) async fn conversation_map(
             topic_limit: MAP_TOPICS,
         })
         .await?
-        .into_inner();
-    let cells = map.cells;
+        .into_inner()
+        .cells;
     let rows: Vec<String> = by_total(cells.iter().map(|c| (c.department.clone(), c.count)))
         .into_iter()
         .map(|(name, _)| name)
@@ -370,9 +370,8 @@ pub(crate) async fn conversation_map(
         .collect();
     let mut body = filter_form(&context.filters, Some(&window), &context.departments, "");
     let caption = format!(
-        "Each cell: mentions of a topic routed to a department; colour is mean sentiment (red negative, green positive). The {} largest of {} topics, {}.",
+        "Each cell: mentions of a topic routed to a department; colour is mean sentiment (red negative, green positive). The {} largest topics, {}.",
         columns.len(),
-        map.topic_count,
         window.describe()
     );
     body.push_str(&card(

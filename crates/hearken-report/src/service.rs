@@ -211,12 +211,10 @@ impl Reports {
             limit => Some(limit as usize),
         };
         let department = Some(request.department.as_str()).filter(|d| !d.is_empty());
-        let map = self
+        let cells = self
             .store
             .conversation_map(from, until, department, topic_limit)
-            .await?;
-        let cells = map
-            .cells
+            .await?
             .into_iter()
             .map(|cell| pb::ConversationCell {
                 mean_sentiment: average(cell.sentiment_sum, cell.mention_count),
@@ -226,10 +224,7 @@ impl Reports {
                 top_voice_handle: cell.top_voice,
             })
             .collect();
-        Ok(pb::ConversationMapResponse {
-            cells,
-            topic_count: i32::try_from(map.topic_count).unwrap_or(i32::MAX),
-        })
+        Ok(pb::ConversationMapResponse { cells })
     }
 
     /// The departments with mentions that the caller may see, busiest first.

@@ -86,6 +86,20 @@ GROUP BY 1, 2, 3;
 
 CREATE INDEX author_spans_by_last ON author_spans (department, last_at);
 
+-- Mentions per topic of all time, per department partition: the conversation map walks the
+-- topics from the largest and stops when no topic further down can enter its largest.
+CREATE TABLE topic_totals (
+    department    TEXT NOT NULL,
+    topic         TEXT NOT NULL,
+    mention_count BIGINT NOT NULL,
+    PRIMARY KEY (department, topic)
+);
+
+INSERT INTO topic_totals
+SELECT department, value, SUM(mention_count) FROM rollups WHERE dimension = 2 GROUP BY 1, 2;
+
+CREATE INDEX topic_totals_by_count ON topic_totals (department, mention_count DESC, topic);
+
 -- Top voices and Reach probe one author's mentions in a window, by the handle as scores
 -- spell it.
 CREATE INDEX mentions_by_author_key ON mentions (LOWER(author_handle), created_at);

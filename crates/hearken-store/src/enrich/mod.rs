@@ -172,6 +172,8 @@ pub(crate) struct CompletionRows<'a> {
     pub(crate) rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
     pub(crate) daily_rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
     pub(crate) spans: std::collections::BTreeMap<spans::SpanKey, spans::Span>,
+    /// Mentions per (partition, topic).
+    pub(crate) topic_totals: std::collections::BTreeMap<(String, String), i64>,
 }
 
 impl<'a> CompletionRows<'a> {
@@ -185,6 +187,7 @@ impl<'a> CompletionRows<'a> {
         let rollups = rollup::deltas(done.iter().copied());
         let mut rows = CompletionRows {
             daily_rollups: rollup::daily(&rollups),
+            topic_totals: rollup::topic_totals(&rollups),
             rollups,
             spans: spans::spans(done.iter().copied()),
             ..Self::default()

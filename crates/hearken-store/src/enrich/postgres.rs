@@ -176,6 +176,7 @@ impl PgStore {
         )
         .await?;
         widen_spans(&mut tx, &rows.spans).await?;
+        add_topic_totals(&mut tx, &rows.topic_totals).await?;
 
         tx.commit()
             .await
@@ -316,6 +317,32 @@ async fn widen_spans(
     .execute(tx)
     .await
     .map_err(StoreError::query("update author spans"))?;
+    Ok(())
+}
+
+/// Adds a batch's mentions to the topic totals.
+async fn add_topic_totals(
+    tx: &mut sqlx::PgConnection,
+    totals: &BTreeMap<(String, String), i64>,
+) -> Result<(), StoreError> {
+    let (mut departments, mut topics, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+    for ((department, topic), count) in totals {
+        departments.push(department.as_str());
+        topics.push(topic.as_str());
+        counts.push(*count);
+    }
+    sqlx::query(
+        "INSERT INTO topic_totals AS t (department, topic, mention_count) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[]) \
+         ON CONFLICT (department, topic) DO UPDATE SET \
+         mention_count = t.mention_count + EXCLUDED.mention_count",
+    )
+    .bind(departments)
+    .bind(topics)
+    .bind(counts)
+    .execute(tx)
+    .await
+    .map_err(StoreError::query("update topic totals"))?;
     Ok(())
 }
 

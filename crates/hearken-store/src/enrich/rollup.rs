@@ -111,6 +111,23 @@ pub(crate) fn daily(hourly: &BTreeMap<RollupKey, RollupDelta>) -> BTreeMap<Rollu
     days
 }
 
+/// The mentions per (partition, topic) among the hourly deltas: what the all-time topic
+/// totals grow by, which let the conversation map find its largest topics without reading
+/// every topic's rows.
+pub(crate) fn topic_totals(
+    hourly: &BTreeMap<RollupKey, RollupDelta>,
+) -> BTreeMap<(String, String), i64> {
+    let mut totals: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (key, delta) in hourly {
+        if key.dimension == Dimension::Topic {
+            *totals
+                .entry((key.department.clone(), key.value.clone()))
+                .or_default() += delta.mention_count;
+        }
+    }
+    totals
+}
+
 /// Every (dimension, value) a mention counts under; unknown places and languages are left out.
 pub(crate) fn dimension_values(enriched: &EnrichedMention) -> Vec<(Dimension, String)> {
     let (mention, e) = (&enriched.mention, &enriched.enrichment);

@@ -201,6 +201,19 @@ impl SqliteStore {
             .await
             .map_err(StoreError::query("update an author span"))?;
         }
+        for ((department, topic), count) in &rows.topic_totals {
+            sqlx::query(
+                "INSERT INTO topic_totals (department, topic, mention_count) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (department, topic) DO UPDATE SET \
+                 mention_count = mention_count + excluded.mention_count",
+            )
+            .bind(department)
+            .bind(topic)
+            .bind(count)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("update a topic total"))?;
+        }
         tx.commit()
             .await
             .map_err(StoreError::query("commit enrichment"))?;

@@ -250,13 +250,6 @@ pub struct MapCell {
     pub top_voice: String,
 }
 
-/// The conversation map's cells and how many topics there were before a topic limit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConversationMap {
-    pub cells: Vec<MapCell>,
-    pub topic_count: usize,
-}
-
 /// An author in the current influence generation and what they said in a window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VoiceRecord {
@@ -363,19 +356,23 @@ impl Store {
         })
     }
 
-    /// Departments × topics in `[from, until)` (one department's row when given, the
-    /// `topic_limit` topics with the most mentions when given): volume and sentiment from the
-    /// rollups, and each cell's top voice, the highest ranked author of the current influence
-    /// generation who spoke in it. Ordered by department, then volume (largest first), then
-    /// topic.
+    /// Departments × topics in `[from, until)` (one department's row when given; only the
+    /// `topic_limit` largest topics when given, see [`Store::largest_topics`]): volume and
+    /// sentiment from the rollups, and each cell's top voice, the highest ranked author of the
+    /// current influence generation who spoke in it. Ordered by department, then volume
+    /// (largest first), then topic.
     pub async fn conversation_map(
         &self,
         from: Option<i64>,
         until: Option<i64>,
         department: Option<&str>,
         topic_limit: Option<usize>,
-    ) -> Result<ConversationMap, StoreError> {
-        let cells_sql = sql::map_cells(from, until, department);
+    ) -> Result<Vec<MapCell>, StoreError> {
+        let topics = match topic_limit {
+            Some(limit) => Some(self.largest_topics(from, until, department, limit).await?),
+            None => None,
+        };
+        let cells_sql = sql::map_cells(from, until, department, topics.as_deref());
         let cells: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
             cells_sql
                 .query_as(pool)
@@ -383,22 +380,8 @@ impl Store {
                 .await
                 .map_err(StoreError::query("read the conversation map"))?
         });
-        let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
-        for (_, topic, count, _) in &cells {
-            *totals.entry(topic.as_str()).or_default() += count;
-        }
-        let topic_count = totals.len();
-        let mut ranked: Vec<(&str, i64)> = totals.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let topics: Vec<String> = ranked
-            .into_iter()
-            .take(topic_limit.unwrap_or(usize::MAX))
-            .map(|(topic, _)| topic.to_owned())
-            .collect();
-        let kept: std::collections::HashSet<&str> = topics.iter().map(String::as_str).collect();
         let mut map: Vec<MapCell> = cells
             .into_iter()
-            .filter(|(_, topic, _, _)| kept.contains(topic.as_str()))
             .map(
                 |(department, topic, mention_count, sentiment_sum)| MapCell {
                     department,
@@ -409,9 +392,8 @@ impl Store {
                 },
             )
             .collect();
-        let restrict = topic_limit.map(|_| topics.as_slice());
         let mut top = self
-            .cell_voices(&map, restrict, department, from, until)
+            .cell_voices(&map, topics.as_deref(), department, from, until)
             .await?;
         for cell in &mut map {
             if let Some(handle) = top.remove(&(cell.department.clone(), cell.topic.clone())) {
@@ -424,10 +406,57 @@ impl Store {
                 .then(b.mention_count.cmp(&a.mention_count))
                 .then_with(|| a.topic.cmp(&b.topic))
         });
-        Ok(ConversationMap {
-            cells: map,
-            topic_count,
-        })
+        Ok(map)
+    }
+
+    /// The `limit` topics with the most mentions in `[from, until)` (about `department` when
+    /// given, each mention once), most first, ties by name. Walks the topics by their
+    /// all-time totals and counts each in the range from the rollups, until no topic further
+    /// down, whose range count is at most its total, can enter: for a range holding most of
+    /// the data that is the first page; it never reads every topic's rows.
+    pub async fn largest_topics(
+        &self,
+        from: Option<i64>,
+        until: Option<i64>,
+        department: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let partition = department.unwrap_or("");
+        let mut counted: Vec<(i64, String)> = Vec::new();
+        let (mut offset, mut page) = (0, (4 * limit as i64).clamp(64, 1024));
+        while limit > 0 {
+            let totals_sql = sql::topics_by_total(partition, offset, page);
+            let totals: Vec<(String, i64)> = on_pool!(self, |pool| {
+                totals_sql
+                    .query_as(pool)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(StoreError::query("rank topics"))?
+            });
+            let Some(bound) = totals.last().map(|(_, total)| *total) else {
+                break;
+            };
+            let topics: Vec<String> = totals.into_iter().map(|(topic, _)| topic).collect();
+            let counts_sql = sql::topic_counts(partition, &topics, from, until);
+            let counts: Vec<(String, i64)> = on_pool!(self, |pool| {
+                counts_sql
+                    .query_as(pool)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(StoreError::query("count topics in the range"))?
+            });
+            counted.extend(counts.into_iter().map(|(topic, count)| (count, topic)));
+            counted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            counted.truncate(limit);
+            // A topic not yet counted has at most `bound` in the range; on a tie its name
+            // could still sort first.
+            if counted.len() == limit && counted[limit - 1].0 > bound {
+                break;
+            }
+            offset += page;
+            page = (page * 2).min(4096);
+        }
+        Ok(counted.into_iter().map(|(_, topic)| topic).collect())
     }
 
     /// The top voice of each of `cells`: walks the current generation's ranking a page at a

@@ -410,7 +410,12 @@ fn rollup_range(sql: &mut Sql, from: Option<i64>, until: Option<i64>) {
     }
 }
 
-pub(crate) fn map_cells(from: Option<i64>, until: Option<i64>, department: Option<&str>) -> Sql {
+pub(crate) fn map_cells(
+    from: Option<i64>,
+    until: Option<i64>,
+    department: Option<&str>,
+    topics: Option<&[String]>,
+) -> Sql {
     let mut sql = Sql::new(
         "SELECT department, value, CAST(SUM(mention_count) AS BIGINT), SUM(sentiment_sum) FROM ",
     );
@@ -420,7 +425,41 @@ pub(crate) fn map_cells(from: Option<i64>, until: Option<i64>, department: Optio
     if let Some(department) = department {
         sql.push(" AND department = ").text(department);
     }
+    if let Some(topics) = topics {
+        sql.push(" AND value IN ").list(topics);
+    }
     sql.push(" GROUP BY department, value");
+    sql
+}
+
+/// A page of `department`'s topics (`""` for all) by all-time mentions, most first.
+pub(crate) fn topics_by_total(department: &str, offset: i64, limit: i64) -> Sql {
+    let mut sql = Sql::new("SELECT topic, mention_count FROM topic_totals WHERE department = ");
+    sql.text(department)
+        .push(" ORDER BY mention_count DESC, topic LIMIT ")
+        .int(limit)
+        .push(" OFFSET ")
+        .int(offset);
+    sql
+}
+
+/// The mentions of each of `topics` in `department`'s partition over `[from, until)`; topics
+/// without any are left out.
+pub(crate) fn topic_counts(
+    department: &str,
+    topics: &[String],
+    from: Option<i64>,
+    until: Option<i64>,
+) -> Sql {
+    let mut sql = Sql::new("SELECT value, CAST(SUM(mention_count) AS BIGINT) FROM ");
+    rollup_rows(&mut sql, from, until, true);
+    sql.push(" WHERE department = ")
+        .text(department)
+        .push(" AND dimension = ")
+        .int(Dimension::Topic as i64)
+        .push(" AND value IN ")
+        .list(topics)
+        .push(" GROUP BY value HAVING SUM(mention_count) > 0");
     sql
 }
 

@@ -126,6 +126,7 @@ pub(crate) async fn run(store: &Store) {
     exports_in_batches(store, &ids).await;
     alert_rules_and_deliveries(store).await;
     reach_over_ranges_agrees_with_the_mentions(store).await;
+    largest_topics_agree_with_the_mentions(store).await;
     migration_rebuilds_what_completion_kept(store).await;
 }
 
@@ -162,7 +163,9 @@ async fn enrich(store: &Store, seeds: &[Seed], first: usize) -> Vec<i64> {
     within(store.insert_mentions(&mentions, &topics))
         .await
         .unwrap();
-    let claimed = within(store.claim_pending(100, 60_000_000)).await.unwrap();
+    let claimed = within(store.claim_pending(seeds.len() as u32, 60_000_000))
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), seeds.len());
     let items: Vec<EnrichedMention> = claimed
         .into_iter()
@@ -311,7 +314,7 @@ async fn ranges_of_days_and_hours_agree_with_the_mentions(store: &Store) {
             .unwrap();
         let mut q = query(&[], Topic);
         (q.filter.from, q.filter.until, q.bucket) = (from, until, None);
-        let cells: i64 = map.cells.iter().map(|cell| cell.mention_count).sum();
+        let cells: i64 = map.iter().map(|cell| cell.mention_count).sum();
         let mut expected = 0;
         for department in ["customer_service", "marketing", "pr"] {
             let mut q = q.clone();
@@ -518,9 +521,7 @@ async fn conversation_map_and_top_voices(store: &Store) {
     let map = within(store.conversation_map(None, None, None, None))
         .await
         .unwrap();
-    assert_eq!(map.topic_count, 4);
     let cells: Vec<(&str, &str, i64, &str)> = map
-        .cells
         .iter()
         .map(|c| {
             (
@@ -548,29 +549,30 @@ async fn conversation_map_and_top_voices(store: &Store) {
     let second_day = within(store.conversation_map(Some(day_start() + DAY), None, None, None))
         .await
         .unwrap();
-    assert!(second_day.cells.iter().all(|c| c.mention_count == 1));
-    assert_eq!(second_day.cells.len(), 4);
+    assert!(second_day.iter().all(|c| c.mention_count == 1));
+    assert_eq!(second_day.len(), 4);
     // Over the first day only, alice is the best ranked speaker left in pr/#fail.
     let first_day = within(store.conversation_map(None, Some(day_start() + DAY), Some("pr"), None))
         .await
         .unwrap();
     let pr: Vec<(&str, &str)> = first_day
-        .cells
         .iter()
         .map(|c| (c.topic.as_str(), c.top_voice.as_str()))
         .collect();
     assert_eq!(pr, [("#fail", "alice"), ("acme", "alice")]);
-    // Topics by mentions across departments: #fail 5, acme 4, globex 3, ads 1.
+    // Topics by mentions, each once: acme 4, #fail 3, globex 2, ads 1, #love 1.
     let largest = within(store.conversation_map(None, None, None, Some(1)))
         .await
         .unwrap();
-    assert_eq!(largest.topic_count, 4);
-    assert!(largest.cells.iter().all(|c| c.topic == "#fail"));
-    assert_eq!(largest.cells.len(), 2);
+    let cells: Vec<(&str, &str)> = largest
+        .iter()
+        .map(|c| (c.department.as_str(), c.topic.as_str()))
+        .collect();
+    assert_eq!(cells, [("customer_service", "acme"), ("pr", "acme")]);
     let pr = within(store.conversation_map(None, None, Some("pr"), Some(2)))
         .await
         .unwrap();
-    let pr: Vec<&str> = pr.cells.iter().map(|c| c.topic.as_str()).collect();
+    let pr: Vec<&str> = pr.iter().map(|c| c.topic.as_str()).collect();
     assert_eq!(
         pr,
         ["#fail", "acme"],
@@ -820,6 +822,84 @@ async fn alert_rules_and_deliveries(store: &Store) {
     assert!(!within(store.delete_alert_rule("cs-spike")).await.unwrap());
 }
 
+/// The largest topics of a range, found by walking the all-time totals, are those a
+/// `GROUP BY` over the range's mentions ranks first. A hundred topics big of all time but
+/// silent in a later range push the range's own topics past the walk's first page.
+async fn largest_topics_agree_with_the_mentions(store: &Store) {
+    let d0 = day_start();
+    let old: Vec<Seed> = (0..100)
+        .flat_map(|k| {
+            let topic: &'static str = Box::leak(format!("old{k:03}").into_boxed_str());
+            (0..3).map(move |_| Seed {
+                author: "dave",
+                followers: 10,
+                hour: 24 * 10,
+                departments: &[("pr", 0.5)],
+                compound: 0.0,
+                topic: "acme",
+                key_topics: std::slice::from_ref(Box::leak(Box::new(topic))),
+                place: ("", "", ""),
+                priority: 0.1,
+            })
+        })
+        .collect();
+    let late = |topic: &'static str, department: &'static str| Seed {
+        author: "erin",
+        followers: 10,
+        hour: 24 * 20,
+        departments: Box::leak(Box::new([(department, 0.5)])),
+        compound: 0.0,
+        topic: "acme",
+        key_topics: Box::leak(Box::new([topic])),
+        place: ("", "", ""),
+        priority: 0.1,
+    };
+    let mut seeds = old;
+    seeds.extend([late("new", "pr"), late("new", "hr"), late("newer", "hr")]);
+    enrich(store, &seeds, 100).await;
+    let ranges = [
+        (None, None),
+        (Some(d0 + 20 * DAY), Some(d0 + 21 * DAY)),
+        (Some(d0 + 10 * DAY), None),
+        (None, Some(d0 + 10 * DAY)),
+        (Some(d0 + 9 * HOUR), Some(d0 + 24 * 10 * HOUR + HOUR)),
+    ];
+    for (from, until) in ranges {
+        for department in [None, Some("pr"), Some("hr")] {
+            let mut q = query(&[], Dimension::Topic);
+            (q.filter.from, q.filter.until, q.bucket) = (from, until, None);
+            if let Some(department) = department {
+                q.filter
+                    .restrict(Dimension::Department, vec![department.to_owned()]);
+            }
+            let rows = within(store.aggregate_from_mentions(&q)).await.unwrap();
+            let mut ranked: Vec<(i64, &str)> = rows
+                .iter()
+                .map(|r| (-r.mention_count, r.key.as_str()))
+                .collect();
+            ranked.sort();
+            for limit in [1, 2, 5, 120] {
+                let largest = within(store.largest_topics(from, until, department, limit))
+                    .await
+                    .unwrap();
+                let expected: Vec<&str> = ranked.iter().take(limit).map(|(_, t)| *t).collect();
+                assert_eq!(
+                    largest, expected,
+                    "{from:?}..{until:?} {department:?} {limit}"
+                );
+            }
+        }
+    }
+    let late_range = within(store.largest_topics(Some(d0 + 20 * DAY), None, None, 1))
+        .await
+        .unwrap();
+    assert_eq!(late_range, ["acme"], "the listening topic of all three");
+    let hr = within(store.largest_topics(Some(d0 + 20 * DAY), None, Some("hr"), 2))
+        .await
+        .unwrap();
+    assert_eq!(hr, ["acme", "new"]);
+}
+
 /// Runs `sql` with no arguments on either backend.
 macro_rules! on_store {
     ($store:expr, |$pool:ident| $body:expr) => {
@@ -856,37 +936,43 @@ struct RollupRow {
 }
 
 /// What completion kept beside the hourly counts: day rows, engagement, author spans.
-async fn kept(
-    store: &Store,
-) -> (
-    Vec<RollupRow>,
-    Vec<RollupRow>,
-    Vec<(String, String, String, i64, i64, i64, i64)>,
-) {
+#[derive(Debug, PartialEq)]
+struct Kept {
+    daily: Vec<RollupRow>,
+    hourly_totals: Vec<RollupRow>,
+    spans: Vec<(String, String, String, i64, i64, i64, i64)>,
+    topics: Vec<(String, String, i64)>,
+}
+
+async fn kept(store: &Store) -> Kept {
     const ROWS: &str = "CAST(dimension AS BIGINT) AS dimension, value, bucket_start, \
-        mention_count, CAST(ROUND(sentiment_sum * 1000) AS BIGINT) AS sentiment, positive_count, neutral_count, \
-        negative_count, like_count, repost_count, reply_count, quote_count, view_count";
+        mention_count, CAST(ROUND(sentiment_sum * 1000) AS BIGINT) AS sentiment, \
+        positive_count, neutral_count, negative_count, like_count, repost_count, reply_count, \
+        quote_count, view_count";
     let daily = format!("SELECT department, {ROWS} FROM rollups_daily ORDER BY 1, 2, 3, 4");
     let hourly =
         format!("SELECT department, {ROWS} FROM rollups WHERE dimension = 0 ORDER BY 1, 2, 3, 4");
     let spans = "SELECT department, source, handle, first_at, last_at, mention_count, followers \
         FROM author_spans ORDER BY 1, 2, 3";
+    let topics = "SELECT department, topic, mention_count FROM topic_totals ORDER BY 1, 2";
     on_store!(store, |pool| {
-        (
-            sqlx::query_as(sqlx::AssertSqlSafe(daily))
+        Kept {
+            daily: sqlx::query_as(sqlx::AssertSqlSafe(daily))
                 .fetch_all(pool)
                 .await
                 .unwrap(),
-            sqlx::query_as(sqlx::AssertSqlSafe(hourly))
+            hourly_totals: sqlx::query_as(sqlx::AssertSqlSafe(hourly))
                 .fetch_all(pool)
                 .await
                 .unwrap(),
-            sqlx::query_as(spans).fetch_all(pool).await.unwrap(),
-        )
+            spans: sqlx::query_as(spans).fetch_all(pool).await.unwrap(),
+            topics: sqlx::query_as(topics).fetch_all(pool).await.unwrap(),
+        }
     })
 }
 
-/// A store enriched before migration 0007 has no day rows, engagement or author spans; the
+/// A store enriched before migration 0007 has no day rows, engagement, author spans or topic
+/// totals; the
 /// migration's backfill must rebuild exactly what completing the same mentions keeps.
 async fn migration_rebuilds_what_completion_kept(store: &Store) {
     let migration = match store {
@@ -894,14 +980,15 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
         Store::Sqlite(_) => include_str!("../../migrations/sqlite/0007_daily_rollups.sql"),
     };
     let before = kept(store).await;
-    assert!(!before.0.is_empty() && !before.2.is_empty());
+    assert!(!before.daily.is_empty() && !before.spans.is_empty() && !before.topics.is_empty());
     assert!(
-        before.1.iter().any(|row| row.like_count > 0),
+        before.hourly_totals.iter().any(|row| row.like_count > 0),
         "engagement kept"
     );
     let forget = [
         "DELETE FROM rollups_daily",
         "DELETE FROM author_spans",
+        "DELETE FROM topic_totals",
         "UPDATE rollups SET like_count = 0, repost_count = 0, reply_count = 0, quote_count = 0, \
          view_count = 0",
     ];
@@ -915,7 +1002,7 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
         .map(str::trim)
         .filter(|statement| statement.starts_with("UPDATE") || statement.starts_with("INSERT"))
         .collect();
-    assert_eq!(backfill.len(), 3, "{backfill:?}");
+    assert_eq!(backfill.len(), 4, "{backfill:?}");
     for statement in forget.into_iter().chain(backfill) {
         on_store!(store, |pool| {
             sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))

