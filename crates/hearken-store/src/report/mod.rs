@@ -421,10 +421,13 @@ impl Store {
         department: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
         let partition = department.unwrap_or("");
         let mut counted: Vec<(i64, String)> = Vec::new();
         let (mut offset, mut page) = (0, (4 * limit as i64).clamp(64, 1024));
-        while limit > 0 {
+        loop {
             let totals_sql = sql::topics_by_total(partition, offset, page);
             let totals: Vec<(String, i64)> = on_pool!(self, |pool| {
                 totals_sql
