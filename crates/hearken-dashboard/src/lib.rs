@@ -90,25 +90,19 @@ impl Dashboard {
         }
     }
 
-    /// A dashboard over the report service at `grpc`, this server's own gRPC address; an
-    /// unspecified address (0.0.0.0) is reached on loopback. Connects on first use.
-    /// Under TLS (`tls`, which must trust the server's certificate for that address) the
-    /// channel is https.
+    /// A dashboard over the report service at `grpc`, where this server reaches its own gRPC
+    /// listener. Connects on first use. Under TLS (`tls`, which must trust the server's
+    /// certificate for that address) the channel is https.
     pub fn local(
         grpc: SocketAddr,
         login_required: bool,
         tls: Option<ClientTlsConfig>,
     ) -> Result<Self, tonic::transport::Error> {
-        let ip = match grpc.ip() {
-            ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
-            ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
-            ip => ip,
-        };
         let scheme = match tls {
             Some(_) => "https",
             None => "http",
         };
-        let url = format!("{scheme}://{}", SocketAddr::new(ip, grpc.port()));
+        let url = format!("{scheme}://{grpc}");
         let mut endpoint =
             Endpoint::from_shared(url)?.connect_timeout(std::time::Duration::from_secs(5));
         if let Some(tls) = tls {

@@ -21,15 +21,21 @@ use hearken_report::{ReportConfig, ReportGrpc, Reports};
 use hearken_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tonic::body::Body;
+use tonic::codegen::http;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{ClientTlsConfig, Server};
 use tonic_health::ServingStatus;
+use tower::util::MapResponseLayer;
 
 use crate::access_log::AccessLogLayer;
 use crate::auth::{AuthLayer, Tokens};
 use crate::config::ServeConfig;
 use crate::http::Serving;
 use crate::peers::{PeerOptions, balanced};
+
+/// This build, as the `server` header names it: `hearken/VERSION`.
+pub const SERVER_NAME: &str = concat!("hearken/", env!("CARGO_PKG_VERSION"));
 
 /// How often an ingest server re-reads the topics, to pick up other replicas' changes.
 const TOPIC_REFRESH: Duration = Duration::from_secs(10);
@@ -245,7 +251,7 @@ impl App {
         let dashboard = match config.role.runs_report() {
             true => Some(
                 hearken_dashboard::Dashboard::local(
-                    addr,
+                    reachable(addr),
                     tokens.is_some(),
                     own_tls(&config, addr)?,
                 )?
@@ -253,11 +259,13 @@ impl App {
             ),
             false => None,
         };
+        // Probes keep getting answers (503) until the gRPC requests have drained.
+        let http_stop = CancellationToken::new();
         let http = tokio::spawn(crate::http::serve(
             http_listener,
             http_tls,
             crate::http::router(serving_flag.clone(), dashboard),
-            serving.clone(),
+            http_stop.clone(),
         ));
 
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
@@ -270,6 +278,7 @@ impl App {
         let server = builder
             .timeout(config.grpc.request_timeout())
             .concurrency_limit_per_connection(config.grpc.max_concurrent_requests)
+            .layer(MapResponseLayer::new(name_the_server))
             .layer(AccessLogLayer)
             .layer(AuthLayer::new(tokens.clone()))
             .add_service(health_service)
@@ -303,6 +312,7 @@ impl App {
         }
 
         tracing::info!("shutting down: refusing new work, finishing requests in flight");
+        serving_flag.set(false);
         health
             .set_service_status("", ServingStatus::NotServing)
             .await;
@@ -333,6 +343,7 @@ impl App {
                 server.abort();
             }
         }
+        http_stop.cancel();
         background.shutdown().await;
         match http.await {
             Ok(Err(error)) => tracing::warn!(%error, "HTTP server failed"),
@@ -427,6 +438,16 @@ fn reachable(own: SocketAddr) -> SocketAddr {
         ip => ip,
     };
     SocketAddr::new(ip, own.port())
+}
+
+/// Names this build in the standard `server` header of every response, which `hearken status`
+/// shows beside each role.
+fn name_the_server(mut response: http::Response<Body>) -> http::Response<Body> {
+    response.headers_mut().insert(
+        http::header::SERVER,
+        http::HeaderValue::from_static(SERVER_NAME),
+    );
+    response
 }
 
 async fn close(store: Option<Store>) {

@@ -138,14 +138,15 @@ pub struct GrpcConfig {
     /// Largest gRPC message a client may send, in bytes.
     #[arg(long, env = "HEARKEN_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_message_bytes: usize,
-    /// Longest a request may run before it fails with DEADLINE_EXCEEDED, in seconds.
+    /// Longest a request may run, in seconds; the server then ends it with CANCELLED
+    /// ("Timeout expired"). A stream (`Ingest`, `ClassifyStream`) is one request.
     #[arg(long, env = "HEARKEN_REQUEST_TIMEOUT_SECS", default_value_t = 300)]
     pub request_timeout_secs: u64,
     /// Address for HTTP: `/healthz` for load balancers and orchestrators (the dashboard and
     /// metrics are served here too as they arrive).
     #[arg(long = "http", env = "HEARKEN_HTTP", default_value = "127.0.0.1:8080")]
     pub http_addr: SocketAddr,
-    /// Most concurrent requests on one connection.
+    /// Most concurrent requests on one connection; more wait for a slot.
     #[arg(long, env = "HEARKEN_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
     pub max_concurrent_requests: usize,
     /// How long in-flight requests may take to finish after SIGTERM, in seconds.

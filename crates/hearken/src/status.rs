@@ -1,4 +1,5 @@
-//! `hearken status`: each server's roles, their health, the enrichment queue and the model.
+//! `hearken status`: each server's roles, their health and version, the enrichment queue and
+//! the model.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -30,8 +31,10 @@ const SERVICES: [(&str, &str); 4] = [
 pub struct RoleStatus {
     pub server: String,
     pub role: &'static str,
-    /// SERVING, NOT_SERVING, or "not run" when the server does not host the role.
+    /// SERVING, NOT_SERVING, or UNREACHABLE.
     pub health: String,
+    /// The server's build, from the `server` header of its answers.
+    pub version: String,
     pub detail: String,
 }
 
@@ -51,6 +54,7 @@ pub async fn collect(
                 server: server.clone(),
                 role: "-",
                 health: "UNREACHABLE".into(),
+                version: "-".into(),
                 detail: format!("{error:#}"),
             }),
         }
@@ -79,8 +83,8 @@ async fn server_status(
                 service: service.to_owned(),
             })
             .await;
-        let status = match answer {
-            Ok(response) => response.into_inner().status(),
+        let (status, version) = match answer {
+            Ok(response) => (response.get_ref().status(), version(response.metadata())),
             // The health service answers NOT_FOUND for a service this server does not run.
             Err(status) if status.code() == tonic::Code::NotFound => continue,
             Err(status) => anyhow::bail!("health check of {role} failed: {}", status.message()),
@@ -98,10 +102,21 @@ async fn server_status(
             server: server.to_owned(),
             role,
             health: status.as_str_name().to_owned(),
+            version,
             detail,
         });
     }
     Ok(roles)
+}
+
+/// The version in a `server: hearken/VERSION` header.
+fn version(metadata: &tonic::metadata::MetadataMap) -> String {
+    metadata
+        .get("server")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|server| server.strip_prefix("hearken/"))
+        .unwrap_or("unknown")
+        .to_owned()
 }
 
 /// What matters about a serving role: the queue for ingest, the model for classify.
@@ -148,15 +163,24 @@ pub fn render(lines: &[RoleStatus]) -> String {
     let server_width = width(|l| l.server.len(), "SERVER");
     let role_width = width(|l| l.role.len(), "ROLE");
     let health_width = width(|l| l.health.len(), "HEALTH");
+    let version_width = width(|l| l.version.len(), "VERSION");
     let mut out = String::new();
-    let mut row = |server: &str, role: &str, health: &str, detail: &str| {
-        let line =
-            format!("{server:server_width$}  {role:role_width$}  {health:health_width$}  {detail}");
+    let mut row = |server: &str, role: &str, health: &str, version: &str, detail: &str| {
+        let line = format!(
+            "{server:server_width$}  {role:role_width$}  {health:health_width$}  \
+             {version:version_width$}  {detail}"
+        );
         let _ = writeln!(out, "{}", line.trim_end());
     };
-    row("SERVER", "ROLE", "HEALTH", "DETAIL");
+    row("SERVER", "ROLE", "HEALTH", "VERSION", "DETAIL");
     for line in lines {
-        row(&line.server, line.role, &line.health, &line.detail);
+        row(
+            &line.server,
+            line.role,
+            &line.health,
+            &line.version,
+            &line.detail,
+        );
     }
     out
 }

@@ -277,12 +277,22 @@ async fn a_department_token_sees_only_its_inbox_and_export() {
         );
     }
 
-    // Listing mentions would show every department's.
+    // Listing mentions would show every department's, and so would fetching one by id.
     let mut mentions = IngestServiceClient::new(channel(&app, &secrets.support).await);
-    let refused = within(mentions.list_mentions(pb::ListMentionsRequest::default()))
+    let listing = within(mentions.list_mentions(pb::ListMentionsRequest::default()))
         .await
         .unwrap_err();
-    assert_eq!(refused.code(), Code::PermissionDenied);
+    let foreign_id = foreign.mention.as_ref().unwrap().id;
+    let fetching = within(mentions.get_mention(pb::GetMentionRequest { id: foreign_id }))
+        .await
+        .unwrap_err();
+    for refused in [listing, fetching] {
+        assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    }
+    let mut reader_mentions = IngestServiceClient::new(channel(&app, &secrets.read).await);
+    within(reader_mentions.get_mention(pb::GetMentionRequest { id: foreign_id }))
+        .await
+        .unwrap();
     app.stop().await;
 }
 

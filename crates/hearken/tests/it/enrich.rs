@@ -1,16 +1,23 @@
 //! The enrich worker end to end in one process: real tweets in, classified, located, recorded
 //! with the influence service, and rolled up; failures retried and dead-lettered.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hearken::app::App;
+use hearken_classify::grpc::{ClassifyState, Limits};
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::influence_service_client::InfluenceServiceClient;
 use hearken_store::Store;
+use tokio::sync::{Notify, Semaphore};
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
 use tonic_types::StatusExt;
+use tower::util::AndThenLayer;
 
 use crate::helpers::{
-    TempDir, TestApp, airline_tweets, config, drained, enriching, ingest, postgres_url, within,
+    TempDir, TestApp, airline_tweets, config, drained, enriching, ingest, metric, postgres_url,
+    within,
 };
 
 async fn enriches_real_tweets(database_url: &str) {
@@ -70,6 +77,13 @@ async fn enriches_real_tweets(database_url: &str) {
     // The rollups count each mention once in the total.
     let total = total_rollup(&store).await;
     assert_eq!(total, 1_000);
+
+    // The registry is process-wide and tests run in parallel: at least this test's work.
+    let enriched = within(metric(app.http_addr, "hearken_mentions_enriched_total")).await;
+    assert!(enriched >= 1_000.0, "{enriched}");
+    for gauge in ["hearken_queue_pending", "hearken_enrichment_lag_seconds"] {
+        assert!(within(metric(app.http_addr, gauge)).await >= 0.0);
+    }
 
     // Replies and @mentions became interactions.
     let mut influence = InfluenceServiceClient::connect(app.url()).await.unwrap();
@@ -181,7 +195,82 @@ async fn unreachable_classifier_dead_letters_after_retries() {
         );
         assert!(mention.classification.is_none());
     }
+    let dead_lettered = within(metric(
+        app.http_addr,
+        "hearken_mentions_dead_lettered_total",
+    ))
+    .await;
+    assert!(dead_lettered >= 10.0, "{dead_lettered}");
     app.stop().await;
+}
+
+/// A classify server whose answers wait at a gate until the test opens it, to hold the enrich
+/// worker's batch in flight.
+#[derive(Debug)]
+struct GatedClassifier {
+    url: String,
+    answered: Arc<Notify>,
+    gate: Arc<Semaphore>,
+}
+
+impl GatedClassifier {
+    async fn spawn() -> Self {
+        let answered = Arc::new(Notify::new());
+        let gate = Arc::new(Semaphore::new(0));
+        let hold = {
+            let (answered, gate) = (Arc::clone(&answered), Arc::clone(&gate));
+            AndThenLayer::new(move |response| {
+                let (answered, gate) = (Arc::clone(&answered), Arc::clone(&gate));
+                async move {
+                    answered.notify_one();
+                    let _open = gate.acquire().await;
+                    Ok::<_, std::convert::Infallible>(response)
+                }
+            })
+        };
+        let model = hearken::classify::load_model(None).unwrap();
+        let state = Arc::new(ClassifyState::new(model, Limits::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(
+            Server::builder()
+                .layer(hold)
+                .add_service(hearken_classify::grpc::grpc_service(state))
+                .serve_with_incoming(TcpIncoming::from(listener)),
+        );
+        Self {
+            url,
+            answered,
+            gate,
+        }
+    }
+}
+
+/// A batch in flight when shutdown begins is finished within the grace period, while the
+/// services it calls still serve: its mentions are enriched once, without a restart.
+#[tokio::test]
+async fn shutdown_finishes_the_batch_in_flight() {
+    let dir = TempDir::new();
+    let classifier = GatedClassifier::spawn().await;
+    let mut config = enriching(&dir.sqlite_url());
+    config.enrich.classify_url = Some(classifier.url.clone());
+    let mut app = TestApp::spawn(config).await;
+    ingest(&mut app, airline_tweets(10)).await;
+    within(classifier.answered.notified()).await;
+
+    // The server is draining once its probe says so; only then may the batch go on.
+    let stopping = app.drain().await;
+    classifier.gate.add_permits(1);
+    within(stopping).await.unwrap().unwrap();
+
+    let store = Store::connect(&dir.sqlite_url()).await.unwrap();
+    let stats = store.queue_stats().await.unwrap();
+    assert_eq!(
+        (stats.pending, stats.enriched, stats.dead_lettered),
+        (0, 10, 0)
+    );
+    assert_eq!(total_rollup(&store).await, 10, "each counted once");
+    store.close().await;
 }
 
 /// An ingest-only server without a classifier URL refuses to start, saying what is missing.

@@ -136,6 +136,23 @@ impl TestApp {
         self.server
     }
 
+    /// Starts shutting down, waits until `/healthz` answers 503 (the test fails if it never
+    /// does), and returns the server task to await.
+    pub(crate) async fn drain(self) -> JoinHandle<anyhow::Result<()>> {
+        let http_addr = self.http_addr;
+        let stopping = self.begin_shutdown();
+        within(async {
+            while !http_get(http_addr, "/healthz")
+                .await
+                .starts_with("HTTP/1.1 503")
+            {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        stopping
+    }
+
     /// Every stored mention, following page tokens.
     pub(crate) async fn all_mentions(
         &mut self,
@@ -232,4 +249,25 @@ pub(crate) fn enriching(database_url: &str) -> ServeConfig {
     config.enrich.enrich = true;
     config.enrich.enrich_batch = 100;
     config
+}
+
+/// A plain HTTP/1.1 GET, as a load balancer's probe sends it.
+pub(crate) async fn http_get(addr: SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: hearken\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+/// The value of the unlabelled metric `name` on the server's `/metrics`.
+pub(crate) async fn metric(http_addr: SocketAddr, name: &str) -> f64 {
+    let response = http_get(http_addr, "/metrics").await;
+    let value = response
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in {response}"));
+    value.parse().unwrap()
 }

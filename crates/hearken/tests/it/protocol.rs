@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
@@ -10,8 +11,9 @@ use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 use hearken_proto::v1 as pb;
 use hearken_proto::v1::classify_service_client::ClassifyServiceClient;
 use hearken_proto::v1::influence_service_client::InfluenceServiceClient;
+use hearken_proto::v1::ingest_service_client::IngestServiceClient;
 
-use crate::helpers::{TempDir, TestApp, config, mention, within};
+use crate::helpers::{TempDir, TestApp, config, http_get, mention, within};
 
 #[tokio::test]
 async fn health_answers_serving_then_nothing_after_shutdown() {
@@ -76,6 +78,7 @@ async fn reflection_lists_every_service() {
     app.stop().await;
 }
 
+/// A stream in flight at shutdown is served to its end, while `/healthz` answers 503.
 #[tokio::test]
 async fn shutdown_lets_a_stream_in_flight_finish() {
     let dir = TempDir::new();
@@ -101,7 +104,8 @@ async fn shutdown_lets_a_stream_in_flight_finish() {
         }
         tokio::task::yield_now().await;
     }
-    let stopping = app.begin_shutdown();
+    // While the stream drains, probes are told to send no more work.
+    let stopping = app.drain().await;
     sender
         .send(pb::IngestRequest {
             mentions: vec![mention("f-2", "after the signal")],
@@ -123,17 +127,6 @@ async fn shutdown_lets_a_stream_in_flight_finish() {
     within(stopping).await.unwrap().unwrap();
 }
 
-/// A plain HTTP/1.1 GET, as a load balancer's probe sends it.
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: hearken\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
-}
-
 #[tokio::test]
 async fn http_healthz_answers_probes() {
     let dir = TempDir::new();
@@ -146,8 +139,8 @@ async fn http_healthz_answers_probes() {
     app.stop().await;
 }
 
-/// `hearken status` lists each role a server runs with what matters about it, and says so
-/// when a server cannot be reached.
+/// `hearken status` lists each role a server runs with its version and what matters about it,
+/// and says so when a server cannot be reached.
 #[tokio::test]
 async fn status_reports_roles_queue_and_model() {
     let dir = TempDir::new();
@@ -170,6 +163,7 @@ async fn status_reports_roles_queue_and_model() {
     .await;
     let role = |name: &str| lines.iter().find(|l| l.role == name).unwrap();
     assert_eq!(role("ingest").health, "SERVING");
+    assert_eq!(role("ingest").version, env!("CARGO_PKG_VERSION"));
     assert!(
         role("ingest").detail.starts_with("queue 2 pending"),
         "{:?}",
@@ -181,6 +175,12 @@ async fn status_reports_roles_queue_and_model() {
     assert_eq!(unreachable.health, "UNREACHABLE");
     let table = hearken::status::render(&lines);
     assert!(table.starts_with("SERVER"), "{table}");
+    let ingest_row: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(
+        ingest_row[1..4],
+        ["ingest", "SERVING", env!("CARGO_PKG_VERSION")],
+        "{table}"
+    );
     app.stop().await;
 }
 
@@ -249,5 +249,80 @@ async fn metrics_count_calls_and_records() {
             "{response}"
         );
     }
+    app.stop().await;
+}
+
+/// A call still running after `--request-timeout-secs` is ended by the server. tonic answers
+/// its own timeout with CANCELLED ("Timeout expired"); a client's shorter deadline
+/// (`grpc-timeout`) gives DEADLINE_EXCEEDED on the client's side instead.
+#[tokio::test]
+async fn a_call_past_the_request_timeout_is_cancelled() {
+    let dir = TempDir::new();
+    let mut config = config(&dir.sqlite_url());
+    config.grpc.request_timeout_secs = 1;
+    let mut app = TestApp::spawn(config).await;
+    // A stream that never ends runs until the server's timeout.
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    let cancelled = within(app.ingest.ingest(ReceiverStream::new(receiver)))
+        .await
+        .unwrap_err();
+    assert_eq!(cancelled.code(), tonic::Code::Cancelled, "{cancelled:?}");
+    assert_eq!(cancelled.message(), "Timeout expired");
+    drop(sender);
+    app.stop().await;
+}
+
+/// Past `--max-concurrent-requests` on one connection, a call waits for a slot rather than
+/// failing.
+#[tokio::test]
+async fn calls_beyond_the_concurrency_limit_wait_their_turn() {
+    let dir = TempDir::new();
+    let mut config = config(&dir.sqlite_url());
+    config.grpc.max_concurrent_requests = 1;
+    let app = TestApp::spawn(config).await;
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    sender
+        .send(pb::IngestRequest {
+            mentions: vec![mention("c-1", "holding the only slot")],
+        })
+        .await
+        .unwrap();
+    let mut streaming = app.ingest.clone();
+    let holding =
+        tokio::spawn(async move { streaming.ingest(ReceiverStream::new(receiver)).await });
+    // Once its first message is stored, the stream surely holds the slot. (Checked on another
+    // connection: the limit is per connection.)
+    let mut observer = within(IngestServiceClient::connect(app.url()))
+        .await
+        .unwrap();
+    loop {
+        let stats = within(observer.get_queue_stats(pb::GetQueueStatsRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        if stats.pending_count == 1 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+
+    let mut same_connection = app.ingest.clone();
+    let mut waiting = tokio::spawn(async move {
+        same_connection
+            .get_queue_stats(pb::GetQueueStatsRequest {})
+            .await
+    });
+    // The limit never lets it through while the stream runs; the pause only gives a broken
+    // limit the chance to show.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), &mut waiting)
+            .await
+            .is_err(),
+        "the second call ran beside the first"
+    );
+    drop(sender);
+    within(holding).await.unwrap().unwrap();
+    let stats = within(waiting).await.unwrap().unwrap().into_inner();
+    assert_eq!(stats.pending_count, 1, "it ran once the slot was free");
     app.stop().await;
 }

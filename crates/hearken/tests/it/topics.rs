@@ -1,4 +1,6 @@
+use hearken_ingest::MAX_TOPICS;
 use hearken_proto::v1 as pb;
+use hearken_store::Store;
 use tonic::Code;
 use tonic_types::StatusExt;
 
@@ -169,5 +171,40 @@ async fn bad_queries_say_where_and_what() {
             .topics
             .is_empty()
     );
+    app.stop().await;
+}
+
+/// An organisation has at most `MAX_TOPICS` listening topics: one more is refused, naming the
+/// limit, while an existing topic may still be replaced.
+#[tokio::test]
+async fn topics_beyond_the_limit_are_refused() {
+    let dir = TempDir::new();
+    let mut app = TestApp::spawn(config(&dir.sqlite_url())).await;
+    // Straight into the store: a thousand calls would only be slower.
+    let store = Store::connect(&dir.sqlite_url()).await.unwrap();
+    for number in 0..MAX_TOPICS {
+        within(store.put_topic(&format!("topic {number}"), "united", false))
+            .await
+            .unwrap();
+    }
+    store.close().await;
+
+    let refused = within(app.ingest.put_topic(topic("one too many", "delta")))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+    let details = refused.get_error_details();
+    let violation = &details.bad_request().unwrap().field_violations[0];
+    assert_eq!(violation.field, "topic");
+    assert!(
+        violation
+            .description
+            .contains(&format!("already {MAX_TOPICS} topics")),
+        "{}",
+        violation.description
+    );
+    within(app.ingest.put_topic(topic("topic 7", "delta")))
+        .await
+        .unwrap();
     app.stop().await;
 }
