@@ -217,6 +217,15 @@ impl Store {
         dispatch!(self, store => store.author_score(generation, source, handle).await)
     }
 
+    /// Fills in the topical authority of `scores`, all of one generation.
+    pub(crate) async fn attach_topical(
+        &self,
+        generation: i64,
+        scores: &mut [AuthorScore],
+    ) -> Result<(), StoreError> {
+        dispatch!(self, store => store.attach(generation, scores).await)
+    }
+
     /// A page of a generation's ranking: by composite score overall, or by topical authority
     /// within `department`, highest first with ties broken by source and handle, after `after`.
     pub async fn top_scores(

@@ -393,7 +393,11 @@ impl PgStore {
         Ok(scores)
     }
 
-    async fn attach(&self, generation: i64, scores: &mut [AuthorScore]) -> Result<(), StoreError> {
+    pub(crate) async fn attach(
+        &self,
+        generation: i64,
+        scores: &mut [AuthorScore],
+    ) -> Result<(), StoreError> {
         if scores.is_empty() {
             return Ok(());
         }

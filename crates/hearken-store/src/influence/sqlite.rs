@@ -334,7 +334,11 @@ impl SqliteStore {
         Ok(scores)
     }
 
-    async fn attach(&self, generation: i64, scores: &mut [AuthorScore]) -> Result<(), StoreError> {
+    pub(crate) async fn attach(
+        &self,
+        generation: i64,
+        scores: &mut [AuthorScore],
+    ) -> Result<(), StoreError> {
         if scores.is_empty() {
             return Ok(());
         }

@@ -18,7 +18,7 @@ pub use inbox::{
 };
 
 use crate::enrich::Dimension;
-use crate::influence::GenerationInfo;
+use crate::influence::{AuthorScore, GenerationInfo};
 use crate::{Store, StoreError, StoredMention};
 use sql::Sql;
 
@@ -39,6 +39,9 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// How many of the highest ranked authors the conversation map looks for in its cells.
+pub const MAP_VOICES: i64 = 256;
 
 const HOUR: i64 = 3_600_000_000;
 const DAY: i64 = 24 * HOUR;
@@ -245,8 +248,9 @@ pub struct MapCell {
     pub topic: String,
     pub mention_count: i64,
     pub sentiment_sum: f64,
-    /// The highest ranked author of the current influence generation who spoke in the cell;
-    /// empty before the first recompute.
+    /// The highest ranked author of the current influence generation who spoke in the cell,
+    /// among its [`MAP_VOICES`] highest; empty if none of them did, or before the first
+    /// recompute.
     pub top_voice: String,
 }
 
@@ -359,7 +363,7 @@ impl Store {
     /// Departments × topics in `[from, until)` (one department's row when given; only the
     /// `topic_limit` largest topics when given, see [`Store::largest_topics`]): volume and
     /// sentiment from the rollups, and each cell's top voice, the highest ranked author of the
-    /// current influence generation who spoke in it. Ordered by department, then volume
+    /// current influence generation who spoke in it (see [`MAP_VOICES`]). Ordered by department, then volume
     /// (largest first), then topic.
     pub async fn conversation_map(
         &self,
@@ -393,7 +397,7 @@ impl Store {
             )
             .collect();
         let mut top = self
-            .cell_voices(&map, topics.as_deref(), department, from, until)
+            .cell_voices(topics.as_deref(), department, from, until)
             .await?;
         for cell in &mut map {
             if let Some(handle) = top.remove(&(cell.department.clone(), cell.topic.clone())) {
@@ -462,12 +466,11 @@ impl Store {
         Ok(counted.into_iter().map(|(_, topic)| topic).collect())
     }
 
-    /// The top voice of each of `cells`: walks the current generation's ranking a page at a
-    /// time and gives each cell the first author found speaking in it, so the big cells are
-    /// settled by the first page and only the sparse ones read further.
+    /// The top voice of each requested cell: the best ranked of the generation's
+    /// [`MAP_VOICES`] highest ranked authors who spoke in it, if any did. Bounded so that the
+    /// map reads a known number of authors' mentions, never every speaker of a sparse cell.
     async fn cell_voices(
         &self,
-        cells: &[MapCell],
         topics: Option<&[String]>,
         department: Option<&str>,
         from: Option<i64>,
@@ -477,56 +480,45 @@ impl Store {
         let Some(generation) = self.current_generation().await? else {
             return Ok(top);
         };
-        let mut open: std::collections::HashSet<(String, String)> = cells
+        let ranked = self
+            .ranked_authors(generation.generation, None, 0, MAP_VOICES)
+            .await?;
+        let rank: std::collections::HashMap<(String, String), usize> = ranked
             .iter()
-            .map(|cell| (cell.department.clone(), cell.topic.clone()))
+            .enumerate()
+            .map(|(position, s)| ((s.source.clone(), s.handle.clone()), position))
             .collect();
-        let (mut offset, mut page) = (0, 256);
-        while !open.is_empty() {
-            let ranked = self
-                .ranked_authors(generation.generation, None, offset, page)
-                .await?;
-            if ranked.is_empty() {
-                break;
-            }
-            let rank: std::collections::HashMap<&(String, String), usize> = ranked
-                .iter()
-                .enumerate()
-                .map(|(position, author)| (author, position))
-                .collect();
-            let handles: Vec<String> = ranked.iter().map(|(_, handle)| handle.clone()).collect();
-            let speakers_sql = sql::cell_speakers(&handles, topics, department, from, until);
-            let mut speakers: Vec<(String, String, String, String)> = on_pool!(self, |pool| {
-                speakers_sql
-                    .query_as(pool)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(StoreError::query("find the conversation map's top voices"))?
-            });
-            speakers.retain(|(_, _, source, handle)| {
-                rank.contains_key(&(source.clone(), handle.clone()))
-            });
-            speakers.sort_by_key(|(_, _, source, handle)| rank[&(source.clone(), handle.clone())]);
-            for (department, topic, _, handle) in speakers {
-                let cell = (department, topic);
-                if open.remove(&cell) {
-                    top.insert(cell, handle);
-                }
-            }
-            offset += page;
-            page = (page * 2).min(4096);
+        let handles: Vec<String> = ranked.iter().map(|s| s.handle.clone()).collect();
+        let speakers_sql = sql::cell_speakers(&handles, topics, department, from, until);
+        let speakers: Vec<(String, String, String, String)> = on_pool!(self, |pool| {
+            speakers_sql
+                .query_as(pool)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query("find the conversation map's top voices"))?
+        });
+        let mut ranked_speakers: Vec<(usize, String, String, String)> = speakers
+            .into_iter()
+            .filter_map(|(department, topic, source, handle)| {
+                let position = *rank.get(&(source, handle.clone()))?;
+                Some((position, department, topic, handle))
+            })
+            .collect();
+        ranked_speakers.sort();
+        for (_, department, topic, handle) in ranked_speakers {
+            top.entry((department, topic)).or_insert(handle);
         }
         Ok(top)
     }
 
-    /// A page of the generation's authors (source, handle) in top-voice order.
+    /// A page of the generation's scores in top-voice order, without topical authority.
     async fn ranked_authors(
         &self,
         generation: i64,
         department: Option<&str>,
         offset: i64,
         limit: i64,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<Vec<AuthorScore>, StoreError> {
         let sql = sql::ranked_authors(generation, department, offset, limit);
         on_pool!(self, |pool| {
             sql.query_as(pool)
@@ -563,7 +555,7 @@ impl Store {
             if ranked.is_empty() {
                 break;
             }
-            let handles: Vec<String> = ranked.iter().map(|(_, handle)| handle.clone()).collect();
+            let handles: Vec<String> = ranked.iter().map(|score| score.handle.clone()).collect();
             let said_sql = sql::said_by(&handles, department, from, until);
             let said: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
                 said_sql
@@ -576,16 +568,9 @@ impl Store {
                 .into_iter()
                 .map(|(source, handle, n, sentiment)| ((source, handle), (n, sentiment)))
                 .collect();
-            for (source, handle) in ranked {
-                let Some(&(mention_count, sentiment_sum)) =
-                    said.get(&(source.clone(), handle.clone()))
-                else {
-                    continue;
-                };
-                if let Some(score) = self
-                    .author_score(generation.generation, &source, &handle)
-                    .await?
-                {
+            for score in ranked {
+                let key = (score.source.clone(), score.handle.clone());
+                if let Some(&(mention_count, sentiment_sum)) = said.get(&key) {
                     voices.push(VoiceRecord {
                         score,
                         mention_count,
@@ -598,6 +583,12 @@ impl Store {
             }
             offset += page;
             page = (page * 2).min(4096);
+        }
+        let mut scores: Vec<AuthorScore> = voices.iter().map(|v| v.score.clone()).collect();
+        self.attach_topical(generation.generation, &mut scores)
+            .await?;
+        for (voice, score) in voices.iter_mut().zip(scores) {
+            voice.score = score;
         }
         Ok(Some((generation, voices)))
     }

@@ -360,12 +360,19 @@ pub(crate) fn reach(filter: &ReportFilter) -> Sql {
 /// author counts when their span meets the filter's range, and, only when the span encloses
 /// the range, if one of their mentions falls inside it.
 pub(crate) fn reach_authors(department: &str, filter: &ReportFilter) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(f.followers), 0) AS BIGINT) \
-         FROM author_spans a JOIN author_spans f ON f.department = '' \
-         AND f.source = a.source AND f.handle = a.handle WHERE a.department = ",
-    );
-    sql.text(department);
+    // Followers come from the all-departments row, which is the row itself for "".
+    let mut sql = match department {
+        "" => Sql::new(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(a.followers), 0) AS BIGINT) \
+             FROM author_spans a",
+        ),
+        _ => Sql::new(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(f.followers), 0) AS BIGINT) \
+             FROM author_spans a JOIN author_spans f ON f.department = '' \
+             AND f.source = a.source AND f.handle = a.handle",
+        ),
+    };
+    sql.push(" WHERE a.department = ").text(department);
     if let Some(from) = filter.from {
         sql.push(" AND a.last_at >= ").int(from);
     }
@@ -377,9 +384,14 @@ pub(crate) fn reach_authors(department: &str, filter: &ReportFilter) -> Sql {
             .int(from)
             .push(" OR a.last_at < ")
             .int(until)
-            .push(" OR EXISTS (SELECT 1 FROM mentions m");
+            .push(" OR (SELECT 1 FROM mentions m");
         mention_conditions(&mut sql, filter);
-        sql.push(" AND LOWER(m.author_handle) = a.handle AND m.source = a.source))");
+        // A scalar probe rather than EXISTS: PostgreSQL may hash an EXISTS, reading every
+        // mention of the range, where one index probe per enclosing span is all it takes.
+        sql.push(
+            " AND LOWER(m.author_handle) = a.handle AND m.source = a.source LIMIT 1) \
+             IS NOT NULL)",
+        );
     }
     sql
 }
@@ -505,7 +517,11 @@ pub(crate) fn ranked_authors(
     offset: i64,
     limit: i64,
 ) -> Sql {
-    let mut sql = Sql::new("SELECT s.source, s.handle FROM influence_scores s");
+    let mut sql = Sql::new(
+        "SELECT s.source, s.handle, s.score, s.reach_raw, s.reach_percentile, \
+         s.engagement_raw, s.engagement_percentile, s.authority_raw, s.authority_percentile, \
+         s.recency_raw, s.recency_percentile FROM influence_scores s",
+    );
     match department {
         Some(department) => {
             sql.push(
