@@ -103,4 +103,5 @@ CREATE INDEX topic_totals_by_count ON topic_totals (department, mention_count DE
 -- Top voices and Reach probe one author's mentions in a window, by the handle as scores
 -- spell it; the index holds what they read, so the probes never visit the table.
 CREATE INDEX mentions_by_author_key
-    ON mentions (LOWER(author_handle), created_at, source, status, sentiment_compound, id);
+    ON mentions (LOWER(author_handle), created_at, source, status, sentiment_compound, id,
+        author_handle);
