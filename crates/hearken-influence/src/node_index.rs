@@ -123,11 +123,24 @@ impl NodeIndex {
         hash(self.seed, name.as_bytes())
     }
 
-    /// Loads the first slot `hash` probes, so that it is cached by the time a lookup needs
-    /// it. Touching a batch of names' slots before interning them overlaps their cache misses,
-    /// which otherwise come one after another and dominate interning a large file.
-    pub(crate) fn touch(&self, hash: u64) -> u32 {
-        self.slots[hash as usize & (self.slots.len() - 1)].id
+    /// Starts loading the first slot `hash` probes, so that it is cached by the time a lookup
+    /// needs it. Touching a batch of names' slots before interning them overlaps their cache
+    /// misses, which otherwise come one after another and dominate interning a large file.
+    ///
+    /// On x86-64 this is a prefetch instruction rather than a load: a load holds its place in
+    /// the reorder buffer until its data arrives, which caps how many misses overlap, while a
+    /// prefetch retires at once (a quarter less CPU time for a 2-million-edge file).
+    pub(crate) fn touch(&self, hash: u64) {
+        let slot = &self.slots[hash as usize & (self.slots.len() - 1)];
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE is part of the x86-64 baseline, and a prefetch only hints: it reads
+        // nothing into the program and cannot fault, whatever the address.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(slot).cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        std::hint::black_box(slot.id);
     }
 
     /// The name behind `id`, if the id was handed out.
