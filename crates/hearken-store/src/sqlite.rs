@@ -22,6 +22,9 @@ use crate::model::{
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// A SQLite-backed store.
+/// Rows ANALYZE samples per index.
+const ANALYSIS_LIMIT: u32 = 1000;
+
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -39,7 +42,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Without statistics SQLite's planner guesses, and took the status index (every
+            // enriched mention) over the author index for top voices: 7 s against
+            // milliseconds at a million mentions. Sampled ANALYZE keeps them cheap to gather.
+            .analysis_limit(ANALYSIS_LIMIT)
+            .optimize_on_close(true, ANALYSIS_LIMIT);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -52,6 +60,12 @@ impl SqliteStore {
                 backend: "sqlite",
                 source,
             })?;
+        // Sampled (ANALYSIS_LIMIT), so tens of milliseconds even at a million mentions;
+        // closing connections refresh the statistics as tables grow.
+        sqlx::query("ANALYZE")
+            .execute(&pool)
+            .await
+            .map_err(StoreError::query("gather planner statistics"))?;
         Ok(Self { pool })
     }
 
