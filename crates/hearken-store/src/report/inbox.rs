@@ -234,21 +234,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
-        let mentions_sql = sql::mentions_by_id(&ids);
-        let events_sql = sql::inbox_events(&ids);
-        let (mut mentions, events): (Vec<StoredMention>, Vec<EventRow>) = on_pool!(self, |pool| {
-            let mentions = mentions_sql
-                .query_as(pool)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query("read inbox mentions"))?;
-            let events = events_sql
-                .query_as(pool)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query("read inbox history"))?;
-            (mentions, events)
-        });
+        let mut mentions: Vec<StoredMention> = sql::mentions_by_id(&ids)
+            .fetch_all(self, "read inbox mentions")
+            .await?;
+        let events: Vec<EventRow> = sql::inbox_events(&ids)
+            .fetch_all(self, "read inbox history")
+            .await?;
         match self {
             Store::Postgres(store) => store.attach_labels(&mut mentions).await?,
             Store::Sqlite(store) => store.attach_labels(&mut mentions).await?,

@@ -20,7 +20,6 @@ pub use inbox::{
 use crate::enrich::Dimension;
 use crate::influence::{AuthorScore, GenerationInfo};
 use crate::{Store, StoreError, StoredMention};
-use sql::Sql;
 
 /// Runs `$body` with `$pool` bound to the store's pool: the same SQL text serves both dialects,
 /// and the body is compiled once per backend so that every bind is typed for its database.
@@ -278,7 +277,7 @@ impl Store {
             } => {
                 let sql =
                     sql::rollup_aggregate(&department, dimension, values.as_deref(), keyed, query);
-                fetch_aggregate(self, sql).await
+                sql.fetch_all(self, "aggregate mentions").await
             }
             Plan::Mentions => self.aggregate_from_mentions(query).await,
         }
@@ -290,7 +289,9 @@ impl Store {
         &self,
         query: &AggregateQuery,
     ) -> Result<Vec<AggregateRow>, StoreError> {
-        fetch_aggregate(self, sql::mention_aggregate(query)).await
+        sql::mention_aggregate(query)
+            .fetch_all(self, "aggregate mentions")
+            .await
     }
 
     /// Distinct authors, their followers, and engagement totals of the filtered mentions: from
@@ -301,21 +302,12 @@ impl Store {
             return self.reach_from_mentions(filter).await;
         };
         let authors_sql = sql::reach_authors(department, filter);
-        let (unique_authors, potential_impressions): (i64, i64) = on_pool!(self, |pool| {
-            authors_sql
-                .query_as(pool)
-                .fetch_one(pool)
-                .await
-                .map_err(StoreError::query("count the authors who spoke"))?
-        });
+        let (unique_authors, potential_impressions): (i64, i64) = authors_sql
+            .fetch_one(self, "count the authors who spoke")
+            .await?;
         let engagement_sql = sql::rollup_engagement(department, filter.from, filter.until);
-        let (likes, reposts, replies, quotes, views) = on_pool!(self, |pool| {
-            engagement_sql
-                .query_as(pool)
-                .fetch_one(pool)
-                .await
-                .map_err(StoreError::query("sum engagement"))?
-        });
+        let (likes, reposts, replies, quotes, views) =
+            engagement_sql.fetch_one(self, "sum engagement").await?;
         Ok(ReachTotals {
             unique_authors,
             potential_impressions,
@@ -333,12 +325,7 @@ impl Store {
         filter: &ReportFilter,
     ) -> Result<ReachTotals, StoreError> {
         let sql = sql::reach(filter);
-        let row: (i64, i64, i64, i64, i64, i64, i64) = on_pool!(self, |pool| {
-            sql.query_as(pool)
-                .fetch_one(pool)
-                .await
-                .map_err(StoreError::query("compute reach"))?
-        });
+        let row: (i64, i64, i64, i64, i64, i64, i64) = sql.fetch_one(self, "compute reach").await?;
         Ok(ReachTotals {
             unique_authors: row.0,
             potential_impressions: row.1,
@@ -377,13 +364,9 @@ impl Store {
             None => None,
         };
         let cells_sql = sql::map_cells(from, until, department, topics.as_deref());
-        let cells: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
-            cells_sql
-                .query_as(pool)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query("read the conversation map"))?
-        });
+        let cells: Vec<(String, String, i64, f64)> = cells_sql
+            .fetch_all(self, "read the conversation map")
+            .await?;
         let mut map: Vec<MapCell> = cells
             .into_iter()
             .map(
@@ -433,25 +416,15 @@ impl Store {
         let (mut offset, mut page) = (0, (4 * limit as i64).clamp(64, 1024));
         loop {
             let totals_sql = sql::topics_by_total(partition, offset, page);
-            let totals: Vec<(String, i64)> = on_pool!(self, |pool| {
-                totals_sql
-                    .query_as(pool)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(StoreError::query("rank topics"))?
-            });
+            let totals: Vec<(String, i64)> = totals_sql.fetch_all(self, "rank topics").await?;
             let Some(bound) = totals.last().map(|(_, total)| *total) else {
                 break;
             };
             let topics: Vec<String> = totals.into_iter().map(|(topic, _)| topic).collect();
             let counts_sql = sql::topic_counts(partition, &topics, from, until);
-            let counts: Vec<(String, i64)> = on_pool!(self, |pool| {
-                counts_sql
-                    .query_as(pool)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(StoreError::query("count topics in the range"))?
-            });
+            let counts: Vec<(String, i64)> = counts_sql
+                .fetch_all(self, "count topics in the range")
+                .await?;
             counted.extend(counts.into_iter().map(|(topic, count)| (count, topic)));
             counted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
             counted.truncate(limit);
@@ -490,13 +463,9 @@ impl Store {
             .collect();
         let handles: Vec<String> = ranked.iter().map(|s| s.handle.clone()).collect();
         let speakers_sql = sql::cell_speakers(&handles, topics, department, from, until);
-        let speakers: Vec<(String, String, String, String)> = on_pool!(self, |pool| {
-            speakers_sql
-                .query_as(pool)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query("find the conversation map's top voices"))?
-        });
+        let speakers: Vec<(String, String, String, String)> = speakers_sql
+            .fetch_all(self, "find the conversation map's top voices")
+            .await?;
         let mut ranked_speakers: Vec<(usize, String, String, String)> = speakers
             .into_iter()
             .filter_map(|(department, topic, source, handle)| {
@@ -520,12 +489,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuthorScore>, StoreError> {
         let sql = sql::ranked_authors(generation, department, offset, limit);
-        on_pool!(self, |pool| {
-            sql.query_as(pool)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query("rank authors"))
-        })
+        sql.fetch_all(self, "rank authors").await
     }
 
     /// The authors of the current influence generation who spoke in `[from, until)` (about
@@ -557,13 +521,9 @@ impl Store {
             }
             let handles: Vec<String> = ranked.iter().map(|score| score.handle.clone()).collect();
             let said_sql = sql::said_by(&handles, department, from, until);
-            let said: Vec<(String, String, i64, f64)> = on_pool!(self, |pool| {
-                said_sql
-                    .query_as(pool)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(StoreError::query("count what top voices said"))?
-            });
+            let said: Vec<(String, String, i64, f64)> = said_sql
+                .fetch_all(self, "count what top voices said")
+                .await?;
             let said: std::collections::HashMap<(String, String), (i64, f64)> = said
                 .into_iter()
                 .map(|(source, handle, n, sentiment)| ((source, handle), (n, sentiment)))
@@ -602,27 +562,13 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<StoredMention>, StoreError> {
         let sql = sql::export(filter, after, limit);
-        let mut mentions: Vec<StoredMention> = on_pool!(self, |pool| {
-            sql.query_as(pool)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query("read an export batch"))?
-        });
+        let mut mentions: Vec<StoredMention> = sql.fetch_all(self, "read an export batch").await?;
         match self {
             Store::Postgres(store) => store.attach_labels(&mut mentions).await?,
             Store::Sqlite(store) => store.attach_labels(&mut mentions).await?,
         }
         Ok(mentions)
     }
-}
-
-async fn fetch_aggregate(store: &Store, sql: Sql) -> Result<Vec<AggregateRow>, StoreError> {
-    on_pool!(store, |pool| {
-        sql.query_as(pool)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::query("aggregate mentions"))
-    })
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! interpolated into the text; every value is bound, so the assembled text is as safe as a
 //! static string.
 
-use super::{AggregateQuery, BucketWidth, ExportCursor, ReportFilter};
+use super::{AggregateQuery, BucketWidth, ExportCursor, ReportFilter, on_pool};
 use crate::enrich::Dimension;
+use crate::{Store, StoreError};
 
 /// A bound value.
 #[derive(Debug, Clone)]
@@ -90,6 +91,44 @@ impl Sql {
         self.int(width.micros()).push(" + ");
         self.int(width.micros()).push(") % ");
         self.int(width.micros()).push(")")
+    }
+
+    /// Every row the query yields on `store`; `operation` names it in errors.
+    pub(crate) async fn fetch_all<O>(
+        &self,
+        store: &Store,
+        operation: &'static str,
+    ) -> Result<Vec<O>, StoreError>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + Send
+            + Unpin,
+    {
+        on_pool!(store, |pool| self
+            .query_as(pool)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::query(operation)))
+    }
+
+    /// The one row the query yields on `store`.
+    pub(crate) async fn fetch_one<O>(
+        &self,
+        store: &Store,
+        operation: &'static str,
+    ) -> Result<O, StoreError>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + Send
+            + Unpin,
+    {
+        on_pool!(store, |pool| self
+            .query_as(pool)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::query(operation)))
     }
 
     /// Binds every value to a query built for either backend.
