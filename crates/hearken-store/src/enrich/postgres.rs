@@ -325,12 +325,11 @@ async fn add_topic_totals(
     tx: &mut sqlx::PgConnection,
     totals: &BTreeMap<(String, String), i64>,
 ) -> Result<(), StoreError> {
-    let (mut departments, mut topics, mut counts) = (Vec::new(), Vec::new(), Vec::new());
-    for ((department, topic), count) in totals {
-        departments.push(department.as_str());
-        topics.push(topic.as_str());
-        counts.push(*count);
-    }
+    let (departments, topics, counts) = unzip3(
+        totals
+            .iter()
+            .map(|((department, topic), count)| (department.as_str(), topic.as_str(), *count)),
+    );
     sqlx::query(
         "INSERT INTO topic_totals AS t (department, topic, mention_count) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[]) \
