@@ -12,7 +12,8 @@
 #
 # usage: bench/report/run.sh [N] [CLIENTS] [REQUESTS]
 # HEARKEN_BENCH_DIR=dir keeps the stores there; with HEARKEN_BENCH_REUSE=1 a second run skips
-# seeding and only measures.
+# seeding and only measures. HEARKEN_BENCH_STORES (default "postgres sqlite") names the stores
+# to seed and measure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000000}
@@ -46,6 +47,7 @@ serve() { # name url port [flags...]: serves every role in the background, waits
   exit 1
 }
 stop() { kill -TERM "$(cat "$work/$1.pid")"; wait "$(cat "$work/$1.pid")" || true; }
+wanted() { [[ " ${HEARKEN_BENCH_STORES:-postgres sqlite} " == *" $1 "* ]]; }
 timed() { # label command...: runs it and prints the wall time
   local label=$1 start
   shift
@@ -80,9 +82,11 @@ if [ "${HEARKEN_BENCH_REUSE:-0}" != 1 ]; then
   python3 bench/import/generate.py "$tweets" "$n" "$work/mentions.jsonl" /dev/null 7.776
   psql -q "$pg" -c "DROP DATABASE IF EXISTS hearken_bench" -c "CREATE DATABASE hearken_bench"
   rm -f "$work"/bench.db*
-  seed postgres "$pg_bench" 50631
-  seed sqlite "sqlite://$work/bench.db" 50641
-  psql -q "$pg_bench" -c "VACUUM ANALYZE"
+  if wanted postgres; then
+    seed postgres "$pg_bench" 50631
+    psql -q "$pg_bench" -c "VACUUM ANALYZE"
+  fi
+  if wanted sqlite; then seed sqlite "sqlite://$work/bench.db" 50641; fi
 fi
 
 measure() { # name url port
@@ -96,5 +100,5 @@ measure() { # name url port
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   stop "$name"
 }
-measure PostgreSQL "$pg_bench" 50631
-measure SQLite "sqlite://$work/bench.db" 50641
+if wanted postgres; then measure PostgreSQL "$pg_bench" 50631; fi
+if wanted sqlite; then measure SQLite "sqlite://$work/bench.db" 50641; fi
