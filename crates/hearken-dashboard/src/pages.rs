@@ -785,12 +785,13 @@ pub(crate) async fn spikes(Session { dashboard, .. }: Session, RawQuery(query): 
             &window,
             &filters.department,
             pb::Dimension::Unspecified,
-            pb::BucketWidth::Hour
+            window.bucket
         ),
         report.spikes(pb::SpikesRequest {
             time_range: Some(window.time_range()),
             department: filters.department.clone(),
             topic: filters.topic.clone(),
+            bucket_width: window.bucket.into(),
         }),
     )?;
     let spikes = spikes.into_inner().spikes;
@@ -799,10 +800,11 @@ pub(crate) async fn spikes(Session { dashboard, .. }: Session, RawQuery(query): 
         escape(&filters.topic)
     );
     let mut body = filter_form(filters, Some(&window), &context.departments, &topic_field);
-    let hourly: Vec<Series> = volume.iter().map(count_series).collect();
+    let series: Vec<Series> = volume.iter().map(count_series).collect();
+    let per = format!("mentions per {}", bucket_name(window.bucket));
     body.push_str(&card(
-        "Volume per hour",
-        &svg::line_chart(&hourly, "mentions per hour"),
+        &format!("Volume per {}", bucket_name(window.bucket)),
+        &svg::line_chart(&series, &per),
     ));
     let mut table = String::from(
         r#"<div class="table-wrap"><table class="stack spikes"><thead><tr><th>bucket</th><th>department</th><th>topic</th><th class="num">mentions</th><th class="num">baseline</th><th class="num">σ above</th></tr></thead><tbody>"#,

@@ -391,8 +391,8 @@ impl Reports {
         })
     }
 
-    /// Hourly spikes in the range, for the department (or all departments and each one) and
-    /// the topic (or every topic).
+    /// Spikes in the range, hourly unless another bucket width is asked, for the department
+    /// (or all departments and each one) and the topic (or every topic).
     pub async fn spikes(
         &self,
         request: pb::SpikesRequest,
@@ -406,6 +406,10 @@ impl Reports {
                 "must be before end_time",
             ));
         }
+        let width = match request.bucket_width {
+            0 => BucketWidth::Hour,
+            value => convert::bucket_width(value, "bucket_width")?,
+        };
         let mut spikes = Vec::new();
         let groups = match request.department.as_str() {
             "" => vec![None, Some(Dimension::Department)],
@@ -417,7 +421,7 @@ impl Reports {
                 &request.department,
                 &request.topic,
                 group_by,
-                BucketWidth::Hour,
+                width,
                 (from, until),
                 &self.config.spikes,
             )

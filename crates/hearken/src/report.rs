@@ -87,7 +87,7 @@ pub(crate) enum ReportCommand {
         #[arg(long, default_value_t = 10)]
         limit: i32,
     },
-    /// Hours whose volume exceeds their baseline.
+    /// Buckets (hours unless --bucket says otherwise) whose volume exceeds their baseline.
     Spikes {
         #[command(flatten)]
         common: ReportArgs,
@@ -95,6 +95,10 @@ pub(crate) enum ReportCommand {
         department: Option<String>,
         #[arg(long)]
         topic: Option<String>,
+        /// Hourly buckets are compared with the same hour of past weeks when there are four
+        /// weeks of history; days suit a range of months.
+        #[arg(long, value_enum, default_value_t = Bucket::Hour)]
+        bucket: Bucket,
     },
 }
 
@@ -103,6 +107,16 @@ pub(crate) enum Bucket {
     Hour,
     Day,
     Week,
+}
+
+impl From<Bucket> for pb::BucketWidth {
+    fn from(bucket: Bucket) -> Self {
+        match bucket {
+            Bucket::Hour => pb::BucketWidth::Hour,
+            Bucket::Day => pb::BucketWidth::Day,
+            Bucket::Week => pb::BucketWidth::Week,
+        }
+    }
 }
 
 fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
@@ -241,18 +255,13 @@ async fn query(
                     });
                 }
             }
-            let bucket_width = match bucket {
-                Bucket::Hour => pb::BucketWidth::Hour,
-                Bucket::Day => pb::BucketWidth::Day,
-                Bucket::Week => pb::BucketWidth::Week,
-            };
             let response = client
                 .volume(pb::VolumeRequest {
                     filter: Some(pb::ReportFilter {
                         time_range: range,
                         dimensions,
                     }),
-                    bucket_width: bucket_width as i32,
+                    bucket_width: pb::BucketWidth::from(bucket).into(),
                     group_by: group_by.map_or(0, |d| d as i32),
                 })
                 .await?
@@ -400,13 +409,17 @@ async fn query(
             }
         }
         ReportCommand::Spikes {
-            department, topic, ..
+            department,
+            topic,
+            bucket,
+            ..
         } => {
             let spikes = client
                 .spikes(pb::SpikesRequest {
                     time_range: range,
                     department: department.unwrap_or_default(),
                     topic: topic.unwrap_or_default(),
+                    bucket_width: pb::BucketWidth::from(bucket).into(),
                 })
                 .await?
                 .into_inner()

@@ -21,7 +21,6 @@ use tonic::transport::Channel;
 type Client = ReportServiceClient<Channel>;
 
 const DAY: i64 = 86_400;
-const WEEK: i64 = 7 * DAY;
 /// The dashboard's page and list sizes.
 const INBOX_PAGE: i32 = 50;
 const VOICES: i32 = 25;
@@ -320,9 +319,11 @@ async fn over_grpc(client: &mut Client, query: Query, scope: &Scope) -> anyhow::
             };
             client.inbox(request).await?.into_inner().items.len()
         }
+        // Daily, as the dashboard asks over a range of weeks.
         Query::Spikes => {
             let request = pb::SpikesRequest {
                 time_range: Some(scope.time_range(false)),
+                bucket_width: pb::BucketWidth::Day.into(),
                 ..Default::default()
             };
             client.spikes(request).await?.into_inner().spikes.len()
@@ -355,15 +356,14 @@ async fn from_mentions(store: &Store, query: Query, scope: &Scope) -> anyhow::Re
                 group_by: Dimension::Topic,
             }]
         }
-        // The Spikes RPC's two hourly series, with four weeks of history for the seasonal
-        // baseline.
+        // The Spikes RPC's two daily series, with the trailing baseline's 24 days of history.
         Query::Spikes => {
             let mut filter = scope.store_filter(false);
-            filter.from = filter.from.map(|from| from - 4 * WEEK * 1_000_000);
+            filter.from = filter.from.map(|from| from - 24 * DAY * 1_000_000);
             [Dimension::Total, Dimension::Department]
                 .map(|group_by| AggregateQuery {
                     filter: filter.clone(),
-                    bucket: Some(BucketWidth::Hour),
+                    bucket: Some(BucketWidth::Day),
                     group_by,
                 })
                 .to_vec()

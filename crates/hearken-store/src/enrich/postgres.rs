@@ -289,6 +289,7 @@ async fn widen_spans(
     let mut c = SpanColumns::default();
     for (key, span) in spans {
         c.department.push(key.department.as_str());
+        c.topic.push(key.topic.as_str());
         c.source.push(key.source.as_str());
         c.handle.push(key.handle.as_str());
         c.first_at.push(span.first_at);
@@ -297,17 +298,18 @@ async fn widen_spans(
         c.followers.push(span.followers);
     }
     sqlx::query(
-        "INSERT INTO author_spans AS a (department, source, handle, first_at, last_at, \
+        "INSERT INTO author_spans AS a (department, topic, source, handle, first_at, last_at, \
          mention_count, followers) \
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], \
-         $6::int8[], $7::int8[]) \
-         ON CONFLICT (department, source, handle) DO UPDATE SET \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], \
+         $6::int8[], $7::int8[], $8::int8[]) \
+         ON CONFLICT (department, topic, source, handle) DO UPDATE SET \
          first_at = LEAST(a.first_at, EXCLUDED.first_at), \
          last_at = GREATEST(a.last_at, EXCLUDED.last_at), \
          mention_count = a.mention_count + EXCLUDED.mention_count, \
          followers = GREATEST(a.followers, EXCLUDED.followers)",
     )
     .bind(c.department)
+    .bind(c.topic)
     .bind(c.source)
     .bind(c.handle)
     .bind(c.first_at)
@@ -348,6 +350,7 @@ async fn add_topic_totals(
 #[derive(Debug, Default)]
 struct SpanColumns<'a> {
     department: Vec<&'a str>,
+    topic: Vec<&'a str>,
     source: Vec<&'a str>,
     handle: Vec<&'a str>,
     first_at: Vec<i64>,

@@ -145,10 +145,7 @@ pub(crate) fn dimension_values(enriched: &EnrichedMention) -> Vec<(Dimension, St
             .iter()
             .map(|(id, _)| (Dimension::Department, id.clone())),
     );
-    let mut topics: Vec<&String> = mention.topics.iter().chain(&e.key_topics).collect();
-    topics.sort_unstable();
-    topics.dedup();
-    values.extend(topics.into_iter().map(|t| (Dimension::Topic, t.clone())));
+    values.extend(topics(enriched).map(|t| (Dimension::Topic, t.to_owned())));
     let place = &e.place;
     let language = mention
         .language
@@ -165,6 +162,17 @@ pub(crate) fn dimension_values(enriched: &EnrichedMention) -> Vec<(Dimension, St
         }
     }
     values
+}
+
+/// A mention's topics, each once: its listening topics and the classifier's key topics.
+pub(crate) fn topics(enriched: &EnrichedMention) -> impl Iterator<Item = &str> {
+    let mut topics: Vec<&str> = (enriched.mention.topics.iter())
+        .chain(&enriched.enrichment.key_topics)
+        .map(String::as_str)
+        .collect();
+    topics.sort_unstable();
+    topics.dedup();
+    topics.into_iter()
 }
 
 /// A city named with its region (or country), so that Portland, Oregon and Portland, Maine

@@ -1,15 +1,17 @@
 //! Who spoke, and when first and last: the author spans a batch of newly enriched mentions
-//! widens, per department partition as in the rollups.
+//! widens, per department partition as in the rollups, and per cell of the conversation map.
 
 use std::collections::BTreeMap;
 
 use super::EnrichedMention;
+use super::rollup::topics;
 
-/// One author in one partition (`""` for all departments); ordered so that concurrent writers
-/// lock rows in the same order.
+/// One author in one partition (`""` for all departments) and topic (`""` for all topics);
+/// ordered so that concurrent writers lock rows in the same order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct SpanKey {
     pub(crate) department: String,
+    pub(crate) topic: String,
     pub(crate) source: String,
     /// Lower case, as influence scores spell it.
     pub(crate) handle: String,
@@ -33,8 +35,8 @@ impl Span {
     }
 }
 
-/// The spans of `mentions`' authors, in the all-departments partition and in each department
-/// a mention concerns.
+/// The spans of `mentions`' authors: in the all-departments partition, and in each department
+/// a mention concerns, over all topics and for each of the mention's topics.
 pub(crate) fn spans<'a>(
     mentions: impl IntoIterator<Item = &'a EnrichedMention>,
 ) -> BTreeMap<SpanKey, Span> {
@@ -48,16 +50,16 @@ pub(crate) fn spans<'a>(
             followers: mention.author_followers,
         };
         let handle = mention.author_handle.to_lowercase();
-        let departments = std::iter::once("").chain(
-            enriched
-                .enrichment
-                .departments
-                .iter()
-                .map(|(id, _)| id.as_str()),
-        );
-        for department in departments {
+        let departments = enriched.enrichment.departments.iter();
+        let cells = std::iter::once(("", "")).chain(departments.flat_map(|(department, _)| {
+            std::iter::once("")
+                .chain(topics(enriched))
+                .map(move |topic| (department.as_str(), topic))
+        }));
+        for (department, topic) in cells {
             let key = SpanKey {
                 department: department.to_owned(),
+                topic: topic.to_owned(),
                 source: mention.source.clone(),
                 handle: handle.clone(),
             };

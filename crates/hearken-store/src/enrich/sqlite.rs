@@ -182,15 +182,16 @@ impl SqliteStore {
         }
         for (key, span) in &rows.spans {
             sqlx::query(
-                "INSERT INTO author_spans (department, source, handle, first_at, last_at, \
-                 mention_count, followers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-                 ON CONFLICT (department, source, handle) DO UPDATE SET \
+                "INSERT INTO author_spans (department, topic, source, handle, first_at, last_at, \
+                 mention_count, followers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (department, topic, source, handle) DO UPDATE SET \
                  first_at = MIN(first_at, excluded.first_at), \
                  last_at = MAX(last_at, excluded.last_at), \
                  mention_count = mention_count + excluded.mention_count, \
                  followers = MAX(followers, excluded.followers)",
             )
             .bind(&key.department)
+            .bind(&key.topic)
             .bind(&key.source)
             .bind(&key.handle)
             .bind(span.first_at)

@@ -363,7 +363,19 @@ impl Store {
             Some(limit) => Some(self.largest_topics(from, until, department, limit).await?),
             None => None,
         };
-        let cells_sql = sql::map_cells(from, until, department, topics.as_deref());
+        // Named departments let the cells be read by the rollups' key, not by scanning
+        // every topic row of the range for a non-empty department.
+        let departments: Option<Vec<String>> = match (&topics, department) {
+            (Some(topics), _) => {
+                let named: Vec<(String,)> = sql::topic_departments(topics, department)
+                    .fetch_all(self, "find the conversation map's departments")
+                    .await?;
+                Some(named.into_iter().map(|(department,)| department).collect())
+            }
+            (None, Some(department)) => Some(vec![department.to_owned()]),
+            (None, None) => None,
+        };
+        let cells_sql = sql::map_cells(from, until, departments.as_deref(), topics.as_deref());
         let cells: Vec<(String, String, i64, f64)> = cells_sql
             .fetch_all(self, "read the conversation map")
             .await?;

@@ -390,7 +390,7 @@ pub(crate) fn reach(filter: &ReportFilter) -> Sql {
     mention_conditions(&mut sql, filter);
     sql.push(
         " GROUP BY m.source, LOWER(m.author_handle)) a LEFT JOIN author_spans f \
-         ON f.department = '' AND f.source = a.source AND f.handle = a.handle",
+         ON f.department = '' AND f.topic = '' AND f.source = a.source AND f.handle = a.handle",
     );
     sql
 }
@@ -408,10 +408,20 @@ pub(crate) fn reach_authors(department: &str, filter: &ReportFilter) -> Sql {
         _ => Sql::new(
             "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(f.followers), 0) AS BIGINT) \
              FROM author_spans a JOIN author_spans f ON f.department = '' \
-             AND f.source = a.source AND f.handle = a.handle",
+             AND f.topic = '' AND f.source = a.source AND f.handle = a.handle",
         ),
     };
-    sql.push(" WHERE a.department = ").text(department);
+    sql.push(" WHERE a.department = ")
+        .text(department)
+        .push(" AND a.topic = ''");
+    span_in_range(&mut sql, filter, "");
+    sql
+}
+
+/// Keeps the spans `a` that meet `filter`'s range and, of those that enclose it, the ones
+/// whose author has a mention in the range passing `filter` and the conditions `mention`
+/// (on `m` and `a`).
+fn span_in_range(sql: &mut Sql, filter: &ReportFilter, mention: &str) {
     if let Some(from) = filter.from {
         sql.push(" AND a.last_at >= ").int(from);
     }
@@ -424,15 +434,13 @@ pub(crate) fn reach_authors(department: &str, filter: &ReportFilter) -> Sql {
             .push(" OR a.last_at < ")
             .int(until)
             .push(" OR (SELECT 1 FROM mentions m");
-        mention_conditions(&mut sql, filter);
+        mention_conditions(sql, filter);
         // A scalar probe rather than EXISTS: PostgreSQL may hash an EXISTS, reading every
         // mention of the range, where one index probe per enclosing span is all it takes.
-        sql.push(
-            " AND LOWER(m.author_handle) = a.handle AND m.source = a.source LIMIT 1) \
-             IS NOT NULL)",
-        );
+        sql.push(" AND LOWER(m.author_handle) = a.handle AND m.source = a.source")
+            .push(mention)
+            .push(" LIMIT 1) IS NOT NULL)");
     }
-    sql
 }
 
 /// Engagement totals of `department`'s partition over the range, from the rollups' totals.
@@ -461,25 +469,37 @@ fn rollup_range(sql: &mut Sql, from: Option<i64>, until: Option<i64>) {
     }
 }
 
+/// The volume and summed sentiment of each cell (department, topic) over `[from, until)`:
+/// only `departments` and `topics` when given, every department's otherwise.
 pub(crate) fn map_cells(
     from: Option<i64>,
     until: Option<i64>,
-    department: Option<&str>,
+    departments: Option<&[String]>,
     topics: Option<&[String]>,
 ) -> Sql {
     let mut sql = Sql::new(
         "SELECT department, value, CAST(SUM(mention_count) AS BIGINT), SUM(sentiment_sum) FROM ",
     );
     rollup_rows(&mut sql, from, until, true);
-    sql.push(" WHERE department <> '' AND dimension = ")
-        .int(Dimension::Topic as i64);
-    if let Some(department) = department {
-        sql.push(" AND department = ").text(department);
-    }
+    sql.push(" WHERE dimension = ").int(Dimension::Topic as i64);
+    match departments {
+        Some(departments) => sql.push(" AND department IN ").list(departments),
+        None => sql.push(" AND department <> ''"),
+    };
     if let Some(topics) = topics {
         sql.push(" AND value IN ").list(topics);
     }
     sql.push(" GROUP BY department, value");
+    sql
+}
+
+/// The departments (only `department`, when given) that any of `topics` was ever counted in.
+pub(crate) fn topic_departments(topics: &[String], department: Option<&str>) -> Sql {
+    let mut sql = Sql::new("SELECT DISTINCT department FROM topic_totals WHERE topic IN ");
+    sql.list(topics).push(" AND department <> ''");
+    if let Some(department) = department {
+        sql.push(" AND department = ").text(department);
+    }
     sql
 }
 
@@ -515,8 +535,8 @@ pub(crate) fn topic_counts(
 }
 
 /// The cells (department, topic) each of `handles` (lower case) spoke in within
-/// `[from, until)`, with the speaker's source and handle: listening topics and key topics,
-/// only `topics` and `department` when given.
+/// `[from, until)`, from their spans, with the speaker's source and handle: only `topics` and
+/// `department` when given.
 pub(crate) fn cell_speakers(
     handles: &[String],
     topics: Option<&[String]>,
@@ -524,27 +544,25 @@ pub(crate) fn cell_speakers(
     from: Option<i64>,
     until: Option<i64>,
 ) -> Sql {
-    let filter = ReportFilter::window(from, until, None);
-    let mut sql = Sql::default();
-    for (position, table) in ["mention_topics", "mention_key_topics"].iter().enumerate() {
-        if position > 0 {
-            sql.push(" UNION ");
-        }
-        sql.push(
-            "SELECT d.department, t.topic, m.source, LOWER(m.author_handle) FROM mentions m \
-             JOIN mention_departments d ON d.mention_id = m.id JOIN ",
-        )
-        .push(table)
-        .push(" t ON t.mention_id = m.id");
-        mention_conditions(&mut sql, &filter);
-        sql.push(" AND LOWER(m.author_handle) IN ").list(handles);
-        if let Some(topics) = topics {
-            sql.push(" AND t.topic IN ").list(topics);
-        }
-        if let Some(department) = department {
-            sql.push(" AND d.department = ").text(department);
-        }
+    let mut sql = Sql::new(
+        "SELECT a.department, a.topic, a.source, a.handle FROM author_spans a WHERE a.handle IN ",
+    );
+    sql.list(handles)
+        .push(" AND a.department <> '' AND a.topic <> ''");
+    if let Some(topics) = topics {
+        sql.push(" AND a.topic IN ").list(topics);
     }
+    if let Some(department) = department {
+        sql.push(" AND a.department = ").text(department);
+    }
+    span_in_range(
+        &mut sql,
+        &ReportFilter::window(from, until, None),
+        " AND EXISTS (SELECT 1 FROM mention_departments d WHERE d.mention_id = m.id \
+         AND d.department = a.department) AND (EXISTS (SELECT 1 FROM mention_topics t \
+         WHERE t.topic = a.topic AND t.mention_id = m.id) OR EXISTS (SELECT 1 \
+         FROM mention_key_topics k WHERE k.mention_id = m.id AND k.topic = a.topic))",
+    );
     sql
 }
 

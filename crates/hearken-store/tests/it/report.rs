@@ -1,6 +1,8 @@
 //! The read side: aggregates from rollups agree with the mentions, reach, the conversation map,
 //! top voices, inboxes with their audit trail, exports and alert rules.
 
+use std::collections::BTreeMap;
+
 use chrono::{TimeZone, Utc};
 use hearken_core::mention::Handle;
 use hearken_store::Store;
@@ -127,6 +129,7 @@ pub(crate) async fn run(store: &Store) {
     alert_rules_and_deliveries(store).await;
     reach_over_ranges_agrees_with_the_mentions(store).await;
     largest_topics_agree_with_the_mentions(store).await;
+    map_voices_over_ranges_agree_with_the_mentions(store).await;
     migration_rebuilds_what_completion_kept(store).await;
 }
 
@@ -935,12 +938,15 @@ struct RollupRow {
     view_count: i64,
 }
 
+/// (department, topic, source, handle, first at, last at, mentions, followers).
+type SpanRow = (String, String, String, String, i64, i64, i64, i64);
+
 /// What completion kept beside the hourly counts: day rows, engagement, author spans.
 #[derive(Debug, PartialEq)]
 struct Kept {
     daily: Vec<RollupRow>,
     hourly_totals: Vec<RollupRow>,
-    spans: Vec<(String, String, String, i64, i64, i64, i64)>,
+    spans: Vec<SpanRow>,
     topics: Vec<(String, String, i64)>,
 }
 
@@ -952,8 +958,8 @@ async fn kept(store: &Store) -> Kept {
     let daily = format!("SELECT department, {ROWS} FROM rollups_daily ORDER BY 1, 2, 3, 4");
     let hourly =
         format!("SELECT department, {ROWS} FROM rollups WHERE dimension = 0 ORDER BY 1, 2, 3, 4");
-    let spans = "SELECT department, source, handle, first_at, last_at, mention_count, followers \
-        FROM author_spans ORDER BY 1, 2, 3";
+    let spans = "SELECT department, topic, source, handle, first_at, last_at, mention_count, \
+        followers FROM author_spans ORDER BY 1, 2, 3, 4";
     let topics = "SELECT department, topic, mention_count FROM topic_totals ORDER BY 1, 2";
     on_store!(store, |pool| {
         Kept {
@@ -971,16 +977,94 @@ async fn kept(store: &Store) -> Kept {
     })
 }
 
+/// Each cell's top voice over ranges that fall inside speakers' spans, with and without one of
+/// their mentions in the cell there, against the best ranked speaker found in the mentions.
+/// Runs after the late mentions above: alice speaks in pr/acme at 10:00 and 23:00 on the
+/// first day; dave, who has no score, at 15:00.
+async fn map_voices_over_ranges_agree_with_the_mentions(store: &Store) {
+    const DAVE: [Seed; 1] = [Seed {
+        author: "dave",
+        followers: 10,
+        hour: 15,
+        departments: &[("pr", 0.7)],
+        compound: 0.1,
+        topic: "acme",
+        key_topics: &["#fail"],
+        place: ("US", "", ""),
+        priority: 0.3,
+    }];
+    enrich(store, &DAVE, SEEDS.len() + 2).await;
+    // The generation saved by `conversation_map_and_top_voices`, best first.
+    let ranking = ["bob", "carol", "alice"];
+    let d0 = day_start();
+    let d1 = d0 + DAY;
+    let ranges = [
+        (None, None),
+        (Some(d0 + 12 * HOUR), Some(d0 + 22 * HOUR)),
+        (Some(d0 + 9 * HOUR), Some(d0 + 22 * HOUR)),
+        (Some(d0 + 11 * HOUR), Some(d1 + 20 * HOUR)),
+        (Some(d0 + 16 * HOUR), Some(d1 + 21 * HOUR)),
+        (Some(d1), Some(d1 + 10 * HOUR)),
+    ];
+    let mut voiceless = 0;
+    for (from, until) in ranges {
+        let speakers: Vec<(String, String, String)> = on_store!(store, |pool| {
+            sqlx::query_as(
+                "SELECT d.department, t.topic, LOWER(m.author_handle) FROM mentions m \
+                 JOIN mention_departments d ON d.mention_id = m.id \
+                 JOIN (SELECT mention_id, topic FROM mention_topics \
+                 UNION SELECT mention_id, topic FROM mention_key_topics) t \
+                 ON t.mention_id = m.id \
+                 WHERE m.status = 2 AND m.created_at >= $1 AND m.created_at < $2",
+            )
+            .bind(from.unwrap_or(i64::MIN))
+            .bind(until.unwrap_or(i64::MAX))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        });
+        let mut expected: BTreeMap<(String, String), String> = BTreeMap::new();
+        for (department, topic, handle) in speakers {
+            let voice = expected.entry((department, topic)).or_default();
+            let rank = |h: &str| ranking.iter().position(|r| *r == h);
+            if rank(&handle).is_some_and(|r| rank(voice).is_none_or(|v| r < v)) {
+                *voice = handle;
+            }
+        }
+        let map = within(store.conversation_map(from, until, None, None))
+            .await
+            .unwrap();
+        let voices: BTreeMap<(String, String), String> = map
+            .into_iter()
+            .map(|c| ((c.department, c.topic), c.top_voice))
+            .collect();
+        assert_eq!(voices, expected, "{from:?}..{until:?}");
+        voiceless += voices.values().filter(|voice| voice.is_empty()).count();
+    }
+    // pr/acme from 12:00 to 22:00 holds only dave: alice's span encloses it, her mentions not.
+    assert!(voiceless > 0);
+}
+
 /// A store enriched before migration 0007 has no day rows, engagement, author spans or topic
-/// totals; the
-/// migration's backfill must rebuild exactly what completing the same mentions keeps.
+/// totals, and one enriched before 0008 no spans per map cell; the migrations' backfills must
+/// rebuild exactly what completing the same mentions keeps (0008 rebuilds every span).
 async fn migration_rebuilds_what_completion_kept(store: &Store) {
-    let migration = match store {
-        Store::Postgres(_) => include_str!("../../migrations/postgres/0007_daily_rollups.sql"),
-        Store::Sqlite(_) => include_str!("../../migrations/sqlite/0007_daily_rollups.sql"),
+    let migrations = match store {
+        Store::Postgres(_) => [
+            include_str!("../../migrations/postgres/0007_daily_rollups.sql"),
+            include_str!("../../migrations/postgres/0008_read_paths.sql"),
+        ],
+        Store::Sqlite(_) => [
+            include_str!("../../migrations/sqlite/0007_daily_rollups.sql"),
+            include_str!("../../migrations/sqlite/0008_read_paths.sql"),
+        ],
     };
     let before = kept(store).await;
     assert!(!before.daily.is_empty() && !before.spans.is_empty() && !before.topics.is_empty());
+    assert!(
+        before.spans.iter().any(|span| !span.1.is_empty()),
+        "spans per map cell kept"
+    );
     assert!(
         before.hourly_totals.iter().any(|row| row.like_count > 0),
         "engagement kept"
@@ -992,16 +1076,23 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
         "UPDATE rollups SET like_count = 0, repost_count = 0, reply_count = 0, quote_count = 0, \
          view_count = 0",
     ];
-    let uncommented: String = migration
-        .lines()
+    let uncommented: String = migrations
+        .iter()
+        .flat_map(|migration| migration.lines())
         .filter(|line| !line.trim_start().starts_with("--"))
         .collect::<Vec<_>>()
         .join("\n");
-    let backfill: Vec<&str> = uncommented
+    let mut backfill: Vec<&str> = uncommented
         .split(';')
         .map(str::trim)
         .filter(|statement| statement.starts_with("UPDATE") || statement.starts_with("INSERT"))
         .collect();
+    // 0008's spans supersede 0007's.
+    let superseded = backfill
+        .iter()
+        .position(|statement| statement.starts_with("INSERT INTO author_spans"))
+        .unwrap();
+    backfill.remove(superseded);
     assert_eq!(backfill.len(), 4, "{backfill:?}");
     for statement in forget.into_iter().chain(backfill) {
         on_store!(store, |pool| {

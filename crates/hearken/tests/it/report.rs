@@ -139,6 +139,24 @@ async fn reports(database_url: &str) {
     assert_eq!(overall.len(), 1, "{spikes:?}");
     assert_eq!(overall[0].count, PLANTED as i64);
     assert_eq!(overall[0].topic, "zeppelin");
+    // The same burst by day: the day it happened on stands out of the quiet days before.
+    let daily = within(client.spikes(pb::SpikesRequest {
+        topic: "zeppelin".into(),
+        time_range: Some(range(now.timestamp() - 2 * 86_400, now.timestamp() + 3_600)),
+        bucket_width: pb::BucketWidth::Day.into(),
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+    .spikes;
+    let overall: Vec<(i64, i64)> = daily
+        .iter()
+        .filter(|s| s.department.is_empty())
+        .map(|s| (s.bucket_start_time.unwrap().seconds, s.count))
+        .collect();
+    let planted_day = (now.timestamp() - 60).div_euclid(86_400) * 86_400;
+    assert_eq!(overall, [(planted_day, PLANTED as i64)], "{daily:?}");
     let quiet = within(client.spikes(pb::SpikesRequest {
         topic: "zeppelin".into(),
         time_range: Some(range(1_424_000_000, 1_425_000_000)),
@@ -616,6 +634,13 @@ async fn rejects_bad_requests(client: &mut ReportServiceClient<Channel>) {
     .await
     .unwrap_err();
     assert_eq!(violation(&error), "topic_limit");
+    let error = within(client.spikes(pb::SpikesRequest {
+        bucket_width: 9,
+        ..Default::default()
+    }))
+    .await
+    .unwrap_err();
+    assert_eq!(violation(&error), "bucket_width");
     let error = within(client.inbox(pb::InboxRequest {
         department: "customer_service".into(),
         page_token: "garbage".into(),
