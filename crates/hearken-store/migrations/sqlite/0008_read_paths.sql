@@ -42,3 +42,35 @@ CREATE INDEX topic_totals_by_topic ON topic_totals (topic, department);
 -- A page of mentions (an inbox, an export batch) reads its listening topics by mention: the
 -- primary key leads with the topic, so without this every page scanned all the matches.
 CREATE INDEX mention_topics_by_mention ON mention_topics (mention_id);
+
+-- Week rows (weeks start on Monday, 00:00 UTC) beside the day rows, kept in the same
+-- transaction: a report over months reads a row a week, and only the days and hours at either
+-- end of its range from the finer tables.
+CREATE TABLE rollups_weekly (
+    department     TEXT NOT NULL,
+    dimension      INTEGER NOT NULL,
+    value          TEXT NOT NULL,
+    bucket_start   BIGINT NOT NULL,
+    mention_count  BIGINT NOT NULL,
+    sentiment_sum  REAL NOT NULL,
+    positive_count BIGINT NOT NULL,
+    neutral_count  BIGINT NOT NULL,
+    negative_count BIGINT NOT NULL,
+    like_count     BIGINT NOT NULL,
+    repost_count   BIGINT NOT NULL,
+    reply_count    BIGINT NOT NULL,
+    quote_count    BIGINT NOT NULL,
+    view_count     BIGINT NOT NULL,
+    PRIMARY KEY (department, dimension, value, bucket_start)
+);
+
+-- 1970-01-05, the first Monday, is 4 days after the epoch.
+INSERT INTO rollups_weekly
+SELECT department, dimension, value,
+       bucket_start
+         - (((bucket_start - 345600000000) % 604800000000) + 604800000000) % 604800000000,
+       SUM(mention_count), SUM(sentiment_sum), SUM(positive_count), SUM(neutral_count),
+       SUM(negative_count), SUM(like_count), SUM(repost_count), SUM(reply_count),
+       SUM(quote_count), SUM(view_count)
+FROM rollups_daily
+GROUP BY 1, 2, 3, 4;

@@ -168,9 +168,10 @@ pub(crate) struct CompletionRows<'a> {
     pub(crate) key_topics: Vec<(i64, &'a str)>,
     /// (mention id, owner department, priority, routing event detail).
     pub(crate) inbox: Vec<(i64, &'a str, f64, String)>,
-    /// Hourly rollup rows, then the same summed per day.
+    /// Hourly rollup rows, then the same summed per day and per week.
     pub(crate) rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
     pub(crate) daily_rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
+    pub(crate) weekly_rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
     pub(crate) spans: std::collections::BTreeMap<spans::SpanKey, spans::Span>,
     /// Mentions per (partition, topic).
     pub(crate) topic_totals: std::collections::BTreeMap<(String, String), i64>,
@@ -186,7 +187,8 @@ impl<'a> CompletionRows<'a> {
             .collect();
         let rollups = rollup::deltas(done.iter().copied());
         let mut rows = CompletionRows {
-            daily_rollups: rollup::daily(&rollups),
+            daily_rollups: rollup::coarser(&rollups, crate::report::BucketWidth::Day),
+            weekly_rollups: rollup::coarser(&rollups, crate::report::BucketWidth::Week),
             topic_totals: rollup::topic_totals(&rollups),
             rollups,
             spans: spans::spans(done.iter().copied()),

@@ -175,6 +175,12 @@ impl PgStore {
             &rows.daily_rollups,
         )
         .await?;
+        add_rollups(
+            &mut tx,
+            upsert_rollups!("rollups_weekly"),
+            &rows.weekly_rollups,
+        )
+        .await?;
         widen_spans(&mut tx, &rows.spans).await?;
         add_topic_totals(&mut tx, &rows.topic_totals).await?;
 

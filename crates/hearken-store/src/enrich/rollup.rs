@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Dimension, EnrichedMention, SENTIMENT_NEGATIVE, SENTIMENT_POSITIVE, hour_of};
+use crate::report::BucketWidth;
 
 /// One rollup row's key; ordered so that concurrent writers lock rows in the same order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,19 +97,22 @@ pub(crate) fn deltas<'a>(
     rows
 }
 
-/// The hourly deltas summed per UTC day: the rows of `rollups_daily`, which let a report over
-/// weeks read a row a day instead of 24.
-pub(crate) fn daily(hourly: &BTreeMap<RollupKey, RollupDelta>) -> BTreeMap<RollupKey, RollupDelta> {
-    const DAY: i64 = 24 * 3_600_000_000;
-    let mut days: BTreeMap<RollupKey, RollupDelta> = BTreeMap::new();
+/// The hourly deltas summed per UTC day or week (from Monday): the rows of `rollups_daily` and
+/// `rollups_weekly`, which let a report over weeks or months read a row a day or a week
+/// instead of 24 or 168.
+pub(crate) fn coarser(
+    hourly: &BTreeMap<RollupKey, RollupDelta>,
+    width: BucketWidth,
+) -> BTreeMap<RollupKey, RollupDelta> {
+    let mut coarse: BTreeMap<RollupKey, RollupDelta> = BTreeMap::new();
     for (key, delta) in hourly {
-        let day = RollupKey {
-            bucket_start: key.bucket_start.div_euclid(DAY) * DAY,
+        let bucket = RollupKey {
+            bucket_start: width.start_of(key.bucket_start),
             ..key.clone()
         };
-        days.entry(day).or_default().merge(delta);
+        coarse.entry(bucket).or_default().merge(delta);
     }
-    days
+    coarse
 }
 
 /// The mentions per (partition, topic) among the hourly deltas: what the all-time topic

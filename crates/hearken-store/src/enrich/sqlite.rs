@@ -157,6 +157,7 @@ impl SqliteStore {
         let tables = [
             (upsert_rollup!("rollups"), &rows.rollups),
             (upsert_rollup!("rollups_daily"), &rows.daily_rollups),
+            (upsert_rollup!("rollups_weekly"), &rows.weekly_rollups),
         ];
         for (upsert, rollups) in tables {
             for (key, delta) in rollups {

@@ -305,11 +305,12 @@ pub(crate) fn rollup_aggregate(
          CAST(SUM(neutral_count) AS BIGINT) AS neutral_count, \
          CAST(SUM(negative_count) AS BIGINT) AS negative_count FROM ",
     );
+    // Without buckets, the coarsest rows will do.
     rollup_rows(
         &mut sql,
         query.filter.from,
         query.filter.until,
-        query.bucket != Some(BucketWidth::Hour),
+        query.bucket.unwrap_or(BucketWidth::Week),
     );
     sql.push(" WHERE department = ")
         .text(department)
@@ -322,55 +323,90 @@ pub(crate) fn rollup_aggregate(
     sql
 }
 
-/// The columns `rollups` and `rollups_daily` share.
+/// The columns the rollup tables share.
 const ROLLUP_COLUMNS: &str = "department, dimension, value, bucket_start, mention_count, \
      sentiment_sum, positive_count, neutral_count, negative_count, like_count, repost_count, \
      reply_count, quote_count, view_count";
 
+/// The rollup tables, finest first, with the width of their buckets.
+const LEVELS: [(BucketWidth, &str); 3] = [
+    (BucketWidth::Hour, "rollups"),
+    (BucketWidth::Day, "rollups_daily"),
+    (BucketWidth::Week, "rollups_weekly"),
+];
+
 /// The rollup rows of `[from, until)` as the derived table `r`: an hour counts when it starts
-/// within the range. With `by_day`, the whole UTC days inside the range are read from
-/// `rollups_daily` and only the hours at either end from `rollups`.
-fn rollup_rows(sql: &mut Sql, from: Option<i64>, until: Option<i64>, by_day: bool) {
-    let width = BucketWidth::Day.micros();
-    let first_day = from.map(|from| BucketWidth::Day.start_of(from + width - 1));
-    let end_day = until.map(|until| BucketWidth::Day.start_of(until));
-    let days = match (first_day, end_day) {
-        (Some(first), Some(end)) => by_day && first < end,
-        _ => by_day,
+/// within the range. The whole buckets of `coarsest` inside the range are read from their
+/// table, and what is left at either end from the next finer one, down to hours.
+fn rollup_rows(sql: &mut Sql, from: Option<i64>, until: Option<i64>, coarsest: BucketWidth) {
+    let level = match coarsest {
+        BucketWidth::Hour => 0,
+        BucketWidth::Day => 1,
+        BucketWidth::Week => 2,
     };
-    if !days {
-        sql.push("(SELECT ")
+    let mut parts = Vec::new();
+    split_range(from, until, level, &mut parts);
+    sql.push("(");
+    let mut tables = 0;
+    for (level, (_, table)) in LEVELS.iter().enumerate().rev() {
+        let ranges: Vec<(Option<i64>, Option<i64>)> = parts
+            .iter()
+            .filter(|part| part.0 == level)
+            .map(|part| (part.1, part.2))
+            .collect();
+        if ranges.is_empty() {
+            continue;
+        }
+        if tables > 0 {
+            sql.push(" UNION ALL ");
+        }
+        tables += 1;
+        sql.push("SELECT ")
             .push(ROLLUP_COLUMNS)
-            .push(" FROM rollups WHERE 1 = 1");
-        rollup_range(sql, from, until);
-        sql.push(") r");
-        return;
-    }
-    sql.push("(SELECT ")
-        .push(ROLLUP_COLUMNS)
-        .push(" FROM rollups_daily WHERE 1 = 1");
-    rollup_range(sql, first_day, end_day);
-    let edges = [(from, first_day), (end_day, until)];
-    let edges: Vec<(i64, i64)> = edges
-        .into_iter()
-        .filter_map(|(start, end)| Some((start?, end?)))
-        .filter(|(start, end)| start < end)
-        .collect();
-    for (position, (start, end)) in edges.iter().enumerate() {
-        match position {
-            0 => sql
-                .push(" UNION ALL SELECT ")
-                .push(ROLLUP_COLUMNS)
-                .push(" FROM rollups WHERE ("),
-            _ => sql.push(" OR ("),
-        };
-        sql.push("bucket_start >= ")
-            .int(*start)
-            .push(" AND bucket_start < ")
-            .int(*end)
-            .push(")");
+            .push(" FROM ")
+            .push(table)
+            .push(" WHERE ");
+        for (position, (start, end)) in ranges.into_iter().enumerate() {
+            if position > 0 {
+                sql.push(" OR ");
+            }
+            sql.push("(1 = 1");
+            rollup_range(sql, start, end);
+            sql.push(")");
+        }
     }
     sql.push(") r");
+}
+
+/// Splits `[from, until)` into (level, start, end) parts: the whole buckets of `LEVELS[level]`
+/// inside it, and the ends left over at the finer levels.
+fn split_range(
+    from: Option<i64>,
+    until: Option<i64>,
+    level: usize,
+    parts: &mut Vec<(usize, Option<i64>, Option<i64>)>,
+) {
+    let width = LEVELS[level].0;
+    if level == 0 {
+        parts.push((level, from, until));
+        return;
+    }
+    let first = from.map(|from| width.start_of(from + width.micros() - 1));
+    let end = until.map(|until| width.start_of(until));
+    if let (Some(first), Some(end)) = (first, end)
+        && first >= end
+    {
+        split_range(from, until, level - 1, parts);
+        return;
+    }
+    parts.push((level, first, end));
+    for (start, stop) in [(from, first), (end, until)] {
+        if let (Some(start), Some(stop)) = (start, stop)
+            && start < stop
+        {
+            split_range(Some(start), Some(stop), level - 1, parts);
+        }
+    }
 }
 
 /// Reach from the mentions: each author once, with the most followers ever seen (from the
@@ -452,7 +488,7 @@ pub(crate) fn rollup_engagement(department: &str, from: Option<i64>, until: Opti
          CAST(COALESCE(SUM(quote_count), 0) AS BIGINT), \
          CAST(COALESCE(SUM(view_count), 0) AS BIGINT) FROM ",
     );
-    rollup_rows(&mut sql, from, until, true);
+    rollup_rows(&mut sql, from, until, BucketWidth::Week);
     sql.push(" WHERE department = ")
         .text(department)
         .push(" AND dimension = ")
@@ -480,7 +516,7 @@ pub(crate) fn map_cells(
     let mut sql = Sql::new(
         "SELECT department, value, CAST(SUM(mention_count) AS BIGINT), SUM(sentiment_sum) FROM ",
     );
-    rollup_rows(&mut sql, from, until, true);
+    rollup_rows(&mut sql, from, until, BucketWidth::Week);
     sql.push(" WHERE dimension = ").int(Dimension::Topic as i64);
     match departments {
         Some(departments) => sql.push(" AND department IN ").list(departments),
@@ -523,7 +559,7 @@ pub(crate) fn topic_counts(
     until: Option<i64>,
 ) -> Sql {
     let mut sql = Sql::new("SELECT value, CAST(SUM(mention_count) AS BIGINT) FROM ");
-    rollup_rows(&mut sql, from, until, true);
+    rollup_rows(&mut sql, from, until, BucketWidth::Week);
     sql.push(" WHERE department = ")
         .text(department)
         .push(" AND dimension = ")

@@ -277,9 +277,10 @@ async fn plans_agree_with_the_mentions(store: &Store) {
     ranges_of_days_and_hours_agree_with_the_mentions(store).await;
 }
 
-/// Ranges that cut days: whole days come from the daily rollups and the hours at either end
-/// from the hourly ones, which must add up to what the mentions say. The seeds fall at 10:00
-/// and 11:00 of the first day and 09:00 of the second.
+/// Ranges that cut weeks and days: whole weeks come from the weekly rollups, whole days from
+/// the daily ones and the hours at either end from the hourly ones, which must add up to what
+/// the mentions say. The seeds fall at 10:00 and 11:00 of the first day, a Tuesday, and 09:00
+/// of the second.
 async fn ranges_of_days_and_hours_agree_with_the_mentions(store: &Store) {
     use Dimension::*;
     let d0 = day_start();
@@ -290,6 +291,11 @@ async fn ranges_of_days_and_hours_agree_with_the_mentions(store: &Store) {
         (Some(d0), Some(d0 + DAY + 10 * HOUR)),
         (Some(d0 - DAY), Some(d0 + 2 * DAY)),
         (Some(d0 + 10 * HOUR), Some(d0 + 11 * HOUR)),
+        // The week from Monday, then three weeks, then hours, days and a week.
+        (Some(d0 - DAY), Some(d0 + 6 * DAY)),
+        (Some(d0 - 8 * DAY), Some(d0 + 13 * DAY)),
+        (Some(d0 + 10 * HOUR), Some(d0 + 13 * DAY)),
+        (Some(d0 - 3 * DAY), Some(d0 + DAY + 10 * HOUR)),
     ];
     let buckets = [
         Some(BucketWidth::Hour),
@@ -941,10 +947,12 @@ struct RollupRow {
 /// (department, topic, source, handle, first at, last at, mentions, followers).
 type SpanRow = (String, String, String, String, i64, i64, i64, i64);
 
-/// What completion kept beside the hourly counts: day rows, engagement, author spans.
+/// What completion kept beside the hourly counts: day and week rows, engagement, author spans,
+/// topic totals.
 #[derive(Debug, PartialEq)]
 struct Kept {
     daily: Vec<RollupRow>,
+    weekly: Vec<RollupRow>,
     hourly_totals: Vec<RollupRow>,
     spans: Vec<SpanRow>,
     topics: Vec<(String, String, i64)>,
@@ -956,6 +964,7 @@ async fn kept(store: &Store) -> Kept {
         positive_count, neutral_count, negative_count, like_count, repost_count, reply_count, \
         quote_count, view_count";
     let daily = format!("SELECT department, {ROWS} FROM rollups_daily ORDER BY 1, 2, 3, 4");
+    let weekly = format!("SELECT department, {ROWS} FROM rollups_weekly ORDER BY 1, 2, 3, 4");
     let hourly =
         format!("SELECT department, {ROWS} FROM rollups WHERE dimension = 0 ORDER BY 1, 2, 3, 4");
     let spans = "SELECT department, topic, source, handle, first_at, last_at, mention_count, \
@@ -964,6 +973,10 @@ async fn kept(store: &Store) -> Kept {
     on_store!(store, |pool| {
         Kept {
             daily: sqlx::query_as(sqlx::AssertSqlSafe(daily))
+                .fetch_all(pool)
+                .await
+                .unwrap(),
+            weekly: sqlx::query_as(sqlx::AssertSqlSafe(weekly))
                 .fetch_all(pool)
                 .await
                 .unwrap(),
@@ -1061,6 +1074,7 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
     };
     let before = kept(store).await;
     assert!(!before.daily.is_empty() && !before.spans.is_empty() && !before.topics.is_empty());
+    assert!(!before.weekly.is_empty());
     assert!(
         before.spans.iter().any(|span| !span.1.is_empty()),
         "spans per map cell kept"
@@ -1071,6 +1085,7 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
     );
     let forget = [
         "DELETE FROM rollups_daily",
+        "DELETE FROM rollups_weekly",
         "DELETE FROM author_spans",
         "DELETE FROM topic_totals",
         "UPDATE rollups SET like_count = 0, repost_count = 0, reply_count = 0, quote_count = 0, \
@@ -1093,7 +1108,7 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
         .position(|statement| statement.starts_with("INSERT INTO author_spans"))
         .unwrap();
     backfill.remove(superseded);
-    assert_eq!(backfill.len(), 4, "{backfill:?}");
+    assert_eq!(backfill.len(), 5, "{backfill:?}");
     for statement in forget.into_iter().chain(backfill) {
         on_store!(store, |pool| {
             sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
