@@ -91,6 +91,8 @@ fi
 
 measure() { # name url port
   local name=$1 url=$2 port=$3
+  # A store seeded by an earlier build may have migrations to catch up on.
+  timed "migrate $name" "$bin" migrate --database-url "$url" >&2
   serve "$name" "$url" "$port"
   echo
   echo "### $name: $n mentions, $clients clients, $requests requests per query; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
