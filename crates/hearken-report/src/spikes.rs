@@ -46,10 +46,12 @@ pub struct Series {
 
 impl Series {
     /// A dense series over `[start, until)` from sparse `(bucket_start, count)` points; points
-    /// outside the range are ignored.
+    /// outside the range are ignored. A bucket cut by `until` is kept: it is the current day or
+    /// week of a range that ends now, the one a person most wants checked.
     pub fn dense(start: i64, until: i64, width: i64, points: &[(i64, i64)]) -> Self {
         debug_assert!(width > 0, "bucket width must be positive");
-        let len = usize::try_from((until - start).div_euclid(width).max(0)).unwrap_or(0);
+        let buckets = (until - start + width - 1).div_euclid(width).max(0);
+        let len = usize::try_from(buckets).unwrap_or(0);
         let mut counts = vec![0; len];
         for (bucket_start, count) in points {
             let offset = (bucket_start - start).div_euclid(width);
@@ -228,5 +230,11 @@ mod tests {
             &[(HOUR, 3), (3 * HOUR, 5), (9 * HOUR, 1)],
         );
         assert_eq!(series.counts, [0, 3, 0, 5]);
+        let cut = Series::dense(0, 3 * HOUR + 1, HOUR, &[(3 * HOUR, 2)]);
+        assert_eq!(
+            cut.counts,
+            [0, 0, 0, 2],
+            "the bucket cut by the end is kept"
+        );
     }
 }

@@ -14,13 +14,16 @@ CREATE TABLE author_spans (
     first_at      BIGINT NOT NULL,
     last_at       BIGINT NOT NULL,
     mention_count BIGINT NOT NULL,
+    -- Summed compound sentiment: top voices over a range that holds the whole span read
+    -- what the author said from here.
+    sentiment_sum REAL NOT NULL,
     followers     BIGINT NOT NULL,
     PRIMARY KEY (department, topic, source, handle)
 );
 
 INSERT INTO author_spans
 SELECT p.department, p.topic, m.source, LOWER(m.author_handle), MIN(m.created_at),
-       MAX(m.created_at), COUNT(*), MAX(m.author_followers)
+       MAX(m.created_at), COUNT(*), SUM(m.sentiment_compound), MAX(m.author_followers)
 FROM mentions m
 JOIN (SELECT id AS mention_id, '' AS department, '' AS topic FROM mentions WHERE status = 2
       UNION ALL SELECT mention_id, department, '' FROM mention_departments

@@ -301,17 +301,19 @@ async fn widen_spans(
         c.first_at.push(span.first_at);
         c.last_at.push(span.last_at);
         c.mention_count.push(span.mention_count);
+        c.sentiment_sum.push(span.sentiment_sum);
         c.followers.push(span.followers);
     }
     sqlx::query(
         "INSERT INTO author_spans AS a (department, topic, source, handle, first_at, last_at, \
-         mention_count, followers) \
+         mention_count, sentiment_sum, followers) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], \
-         $6::int8[], $7::int8[], $8::int8[]) \
+         $6::int8[], $7::int8[], $8::float8[], $9::int8[]) \
          ON CONFLICT (department, topic, source, handle) DO UPDATE SET \
          first_at = LEAST(a.first_at, EXCLUDED.first_at), \
          last_at = GREATEST(a.last_at, EXCLUDED.last_at), \
          mention_count = a.mention_count + EXCLUDED.mention_count, \
+         sentiment_sum = a.sentiment_sum + EXCLUDED.sentiment_sum, \
          followers = GREATEST(a.followers, EXCLUDED.followers)",
     )
     .bind(c.department)
@@ -321,6 +323,7 @@ async fn widen_spans(
     .bind(c.first_at)
     .bind(c.last_at)
     .bind(c.mention_count)
+    .bind(c.sentiment_sum)
     .bind(c.followers)
     .execute(tx)
     .await
@@ -362,6 +365,7 @@ struct SpanColumns<'a> {
     first_at: Vec<i64>,
     last_at: Vec<i64>,
     mention_count: Vec<i64>,
+    sentiment_sum: Vec<f64>,
     followers: Vec<i64>,
 }
 

@@ -18,11 +18,13 @@ pub(crate) struct SpanKey {
 }
 
 /// What a batch knows of one author in one partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Span {
     pub(crate) first_at: i64,
     pub(crate) last_at: i64,
     pub(crate) mention_count: i64,
+    /// Summed compound sentiment.
+    pub(crate) sentiment_sum: f64,
     pub(crate) followers: i64,
 }
 
@@ -31,6 +33,7 @@ impl Span {
         self.first_at = self.first_at.min(other.first_at);
         self.last_at = self.last_at.max(other.last_at);
         self.mention_count += other.mention_count;
+        self.sentiment_sum += other.sentiment_sum;
         self.followers = self.followers.max(other.followers);
     }
 }
@@ -47,6 +50,7 @@ pub(crate) fn spans<'a>(
             first_at: mention.created_at,
             last_at: mention.created_at,
             mention_count: 1,
+            sentiment_sum: enriched.enrichment.sentiment.compound,
             followers: mention.author_followers,
         };
         let handle = mention.author_handle.to_lowercase();

@@ -184,11 +184,13 @@ impl SqliteStore {
         for (key, span) in &rows.spans {
             sqlx::query(
                 "INSERT INTO author_spans (department, topic, source, handle, first_at, last_at, \
-                 mention_count, followers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 mention_count, sentiment_sum, followers) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
                  ON CONFLICT (department, topic, source, handle) DO UPDATE SET \
                  first_at = MIN(first_at, excluded.first_at), \
                  last_at = MAX(last_at, excluded.last_at), \
                  mention_count = mention_count + excluded.mention_count, \
+                 sentiment_sum = sentiment_sum + excluded.sentiment_sum, \
                  followers = MAX(followers, excluded.followers)",
             )
             .bind(&key.department)
@@ -198,6 +200,7 @@ impl SqliteStore {
             .bind(span.first_at)
             .bind(span.last_at)
             .bind(span.mention_count)
+            .bind(span.sentiment_sum)
             .bind(span.followers)
             .execute(&mut *tx)
             .await

@@ -10,7 +10,7 @@ mod alerts;
 mod inbox;
 mod sql;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use alerts::{AlertDelivery, AlertRuleRecord, NewDelivery};
 pub use inbox::{
@@ -468,7 +468,7 @@ impl Store {
         let ranked = self
             .ranked_authors(generation.generation, None, 0, MAP_VOICES)
             .await?;
-        let rank: std::collections::HashMap<(String, String), usize> = ranked
+        let rank: HashMap<(String, String), usize> = ranked
             .iter()
             .enumerate()
             .map(|(position, s)| ((s.source.clone(), s.handle.clone()), position))
@@ -532,14 +532,7 @@ impl Store {
                 break;
             }
             let handles: Vec<String> = ranked.iter().map(|score| score.handle.clone()).collect();
-            let said_sql = sql::said_by(&handles, department, from, until);
-            let said: Vec<(String, String, i64, f64)> = said_sql
-                .fetch_all(self, "count what top voices said")
-                .await?;
-            let said: std::collections::HashMap<(String, String), (i64, f64)> = said
-                .into_iter()
-                .map(|(source, handle, n, sentiment)| ((source, handle), (n, sentiment)))
-                .collect();
+            let said = self.said_by(&handles, department, from, until).await?;
             for score in ranked {
                 let key = (score.source.clone(), score.handle.clone());
                 if let Some(&(mention_count, sentiment_sum)) = said.get(&key) {
@@ -563,6 +556,50 @@ impl Store {
             voice.score = score;
         }
         Ok(Some((generation, voices)))
+    }
+
+    /// What each of `handles` (lower case) said in `[from, until)` about `department` (all
+    /// when `None`), by (source, handle): mentions and summed sentiment. An author whose span
+    /// lies inside the range said exactly what the span counts; only those whose span
+    /// crosses an end of the range are counted from their mentions.
+    async fn said_by(
+        &self,
+        handles: &[String],
+        department: Option<&str>,
+        from: Option<i64>,
+        until: Option<i64>,
+    ) -> Result<HashMap<(String, String), (i64, f64)>, StoreError> {
+        let spans: Vec<(String, String, i64, i64, i64, f64)> =
+            sql::voice_spans(handles, department.unwrap_or(""))
+                .fetch_all(self, "read top voices' spans")
+                .await?;
+        let mut said = HashMap::new();
+        let mut crossing = Vec::new();
+        for (source, handle, first_at, last_at, mention_count, sentiment_sum) in spans {
+            let inside = from.is_none_or(|from| first_at >= from)
+                && until.is_none_or(|until| last_at < until);
+            let apart = from.is_some_and(|from| last_at < from)
+                || until.is_some_and(|until| first_at >= until);
+            if inside {
+                said.insert((source, handle), (mention_count, sentiment_sum));
+            } else if !apart {
+                crossing.push(handle);
+            }
+        }
+        if !crossing.is_empty() {
+            crossing.sort_unstable();
+            crossing.dedup();
+            let counted: Vec<(String, String, i64, f64)> =
+                sql::said_by(&crossing, department, from, until)
+                    .fetch_all(self, "count what top voices said")
+                    .await?;
+            said.extend(
+                counted
+                    .into_iter()
+                    .map(|(source, handle, n, sentiment)| ((source, handle), (n, sentiment))),
+            );
+        }
+        Ok(said)
     }
 
     /// Up to `limit` enriched mentions passing `filter`, by id, after `after`: one batch of an

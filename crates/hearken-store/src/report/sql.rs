@@ -636,6 +636,17 @@ pub(crate) fn ranked_authors(
     sql
 }
 
+/// The spans of `handles` (lower case) in `department`'s partition over all topics: (source,
+/// handle, first and last mention, mentions, summed sentiment).
+pub(crate) fn voice_spans(handles: &[String], department: &str) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT source, handle, first_at, last_at, mention_count, sentiment_sum \
+         FROM author_spans WHERE topic = '' AND department = ",
+    );
+    sql.text(department).push(" AND handle IN ").list(handles);
+    sql
+}
+
 /// What each of `handles` (lower case) said in `[from, until)`, about `department` when
 /// given: (source, handle, mentions, summed compound sentiment), found through the authors'
 /// index rather than a scan of the window.

@@ -944,8 +944,9 @@ struct RollupRow {
     view_count: i64,
 }
 
-/// (department, topic, source, handle, first at, last at, mentions, followers).
-type SpanRow = (String, String, String, String, i64, i64, i64, i64);
+/// (department, topic, source, handle, first at, last at, mentions, sentiment in thousandths,
+/// followers).
+type SpanRow = (String, String, String, String, i64, i64, i64, i64, i64);
 
 /// What completion kept beside the hourly counts: day and week rows, engagement, author spans,
 /// topic totals.
@@ -968,7 +969,8 @@ async fn kept(store: &Store) -> Kept {
     let hourly =
         format!("SELECT department, {ROWS} FROM rollups WHERE dimension = 0 ORDER BY 1, 2, 3, 4");
     let spans = "SELECT department, topic, source, handle, first_at, last_at, mention_count, \
-        followers FROM author_spans ORDER BY 1, 2, 3, 4";
+        CAST(ROUND(sentiment_sum * 1000) AS BIGINT), followers FROM author_spans \
+        ORDER BY 1, 2, 3, 4";
     let topics = "SELECT department, topic, mention_count FROM topic_totals ORDER BY 1, 2";
     on_store!(store, |pool| {
         Kept {
@@ -991,7 +993,8 @@ async fn kept(store: &Store) -> Kept {
 }
 
 /// Each cell's top voice over ranges that fall inside speakers' spans, with and without one of
-/// their mentions in the cell there, against the best ranked speaker found in the mentions.
+/// their mentions in the cell there, against the best ranked speaker found in the mentions; and
+/// what each top voice said in those ranges.
 /// Runs after the late mentions above: alice speaks in pr/acme at 10:00 and 23:00 on the
 /// first day; dave, who has no score, at 15:00.
 async fn map_voices_over_ranges_agree_with_the_mentions(store: &Store) {
@@ -1053,6 +1056,34 @@ async fn map_voices_over_ranges_agree_with_the_mentions(store: &Store) {
             .collect();
         assert_eq!(voices, expected, "{from:?}..{until:?}");
         voiceless += voices.values().filter(|voice| voice.is_empty()).count();
+
+        // What each top voice said in the range, whether their span lies inside it or not.
+        let said: Vec<(String, i64)> = on_store!(store, |pool| {
+            sqlx::query_as(
+                "SELECT LOWER(author_handle), CAST(COUNT(*) AS BIGINT) FROM mentions \
+                 WHERE status = 2 AND created_at >= $1 AND created_at < $2 \
+                 GROUP BY LOWER(author_handle)",
+            )
+            .bind(from.unwrap_or(i64::MIN))
+            .bind(until.unwrap_or(i64::MAX))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        });
+        let said: BTreeMap<String, i64> = said
+            .into_iter()
+            .filter(|(handle, _)| ranking.contains(&handle.as_str()))
+            .collect();
+        let voices = within(store.top_voices(None, from, until, 10))
+            .await
+            .unwrap()
+            .unwrap()
+            .1;
+        let counted: BTreeMap<String, i64> = voices
+            .into_iter()
+            .map(|v| (v.score.handle, v.mention_count))
+            .collect();
+        assert_eq!(counted, said, "top voices over {from:?}..{until:?}");
     }
     // pr/acme from 12:00 to 22:00 holds only dave: alice's span encloses it, her mentions not.
     assert!(voiceless > 0);
