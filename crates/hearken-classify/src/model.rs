@@ -15,7 +15,8 @@
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -518,14 +519,36 @@ const CACHE_SETS: usize = 8192;
 /// cost one lookup instead of a hash and a row read per n-gram. Two-way set associative, the
 /// newer word first: a new word replaces the older of its set, so the cache stays small and
 /// never needs clearing.
+///
+/// At most one cache a core exists at a time, so that a server's many blocking threads do
+/// not each hold one; a thread without a cache computes every word's block as it goes.
 #[derive(Debug, Default)]
 struct WordCache {
     /// The model whose weights the blocks come from; 0 for none.
     instance: u64,
     /// Floats per block.
     width: usize,
+    /// Whether this thread holds one of the caches; without one, `keys` is empty and
+    /// `blocks` holds the one block being computed.
+    granted: bool,
     keys: Vec<CacheKey>,
     blocks: Vec<f32>,
+}
+
+/// Word caches that exist, at most one a core.
+static WORD_CACHES: AtomicUsize = AtomicUsize::new(0);
+
+fn word_cache_limit() -> usize {
+    static LIMIT: OnceLock<usize> = OnceLock::new();
+    *LIMIT.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+impl Drop for WordCache {
+    fn drop(&mut self) {
+        if self.granted {
+            WORD_CACHES.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A cached word, zero-padded (it has at most [`MAX_NGRAM_WORD_BYTES`]), and its n-grams'
@@ -553,10 +576,18 @@ impl WordCache {
         }
         self.instance = model.instance;
         self.width = model.weights.width();
+        if !self.granted {
+            self.granted = WORD_CACHES
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |caches| {
+                    (caches < word_cache_limit()).then_some(caches + 1)
+                })
+                .is_ok();
+        }
+        let slots = if self.granted { 2 * CACHE_SETS } else { 0 };
         self.keys.clear();
-        self.keys.resize(2 * CACHE_SETS, CacheKey::default());
+        self.keys.resize(slots, CacheKey::default());
         self.blocks.clear();
-        self.blocks.resize(2 * CACHE_SETS * self.width, 0.0);
+        self.blocks.resize(slots.max(1) * self.width, 0.0);
     }
 
     /// Adds the block of `word` (hashed `hash`, [`cacheable`]) to `sums` and returns its
@@ -570,6 +601,14 @@ impl WordCache {
         grams: &mut Grams,
         sums: &mut [f32],
     ) -> f32 {
+        if self.keys.is_empty() {
+            let block = &mut self.blocks[..self.width];
+            let squares = word_block(weights, hasher, word, hash, grams, block);
+            for (sum, &add) in sums.iter_mut().zip(block.iter()) {
+                *sum += add;
+            }
+            return squares;
+        }
         let bytes = word.as_bytes();
         debug_assert!(cacheable(word));
         let mut padded = [0u8; 24];
@@ -589,12 +628,7 @@ impl WordCache {
             let (newer, older) =
                 self.blocks[first * self.width..][..2 * self.width].split_at_mut(self.width);
             older.copy_from_slice(newer);
-            newer.fill(0.0);
-            weights.accumulate(hasher.bucket(Kind::Word, hash), 1.0, newer);
-            let (merged, squares) = grams.merged(hasher, word);
-            for &(bucket, value) in merged {
-                weights.accumulate(bucket, value, newer);
-            }
+            let squares = word_block(weights, hasher, word, hash, grams, newer);
             self.keys[first] = CacheKey {
                 bytes: key,
                 len,
@@ -608,6 +642,25 @@ impl WordCache {
         }
         self.keys[slot].squares
     }
+}
+
+/// Computes the block of `word` (hashed `hash`) into `block`; returns its n-grams' sum of
+/// squares.
+fn word_block(
+    weights: &Weights,
+    hasher: Hasher,
+    word: &str,
+    hash: u64,
+    grams: &mut Grams,
+    block: &mut [f32],
+) -> f32 {
+    block.fill(0.0);
+    weights.accumulate(hasher.bucket(Kind::Word, hash), 1.0, block);
+    let (merged, squares) = grams.merged(hasher, word);
+    for &(bucket, value) in merged {
+        weights.accumulate(bucket, value, block);
+    }
+    squares
 }
 
 impl Model {
@@ -979,7 +1032,8 @@ mod tests {
 
     /// The cached scores are the scores of the normalised vector that training sees, for
     /// repeated words, long words, non-ASCII, digits and text without words; from a cold
-    /// cache, a warm one, and one that held another model's blocks.
+    /// cache, a warm one, one that held another model's blocks, and in a thread that got no
+    /// cache because every core's was taken.
     #[test]
     fn cached_scores_are_the_scores_of_the_training_vector() {
         let shipped = default_model().expect("the shipped model loads");
@@ -993,26 +1047,47 @@ mod tests {
             "",
             "are you hiring? I'd love to apply for the job",
         ];
-        let mut workspace = Workspace::default();
-        let mut scratch = Scratch::default();
-        let mut expected = Vec::new();
-        for model in [&*shipped, &other, &*shipped] {
-            for round in 0..2 {
-                for text in texts {
-                    let compound = Vader::new().polarity_scores(text).compound;
-                    model.hasher().featurise(text, compound, &mut scratch);
-                    model.weights.scores(&scratch.features, &mut expected);
-                    model.cached_scores(text, compound, &mut workspace);
-                    for (cached, exact) in workspace.scores.iter().zip(&expected) {
-                        assert!(
-                            (cached - exact).abs() < 1e-4,
-                            "{text:?}, round {round}: {:?} vs {expected:?}",
-                            workspace.scores
-                        );
+        let check = |workspace: &mut Workspace| {
+            let mut scratch = Scratch::default();
+            let mut expected = Vec::new();
+            for model in [&*shipped, &other, &*shipped] {
+                for round in 0..2 {
+                    for text in texts {
+                        let compound = Vader::new().polarity_scores(text).compound;
+                        model.hasher().featurise(text, compound, &mut scratch);
+                        model.weights.scores(&scratch.features, &mut expected);
+                        model.cached_scores(text, compound, workspace);
+                        assert_eq!(workspace.scores.len(), expected.len());
+                        for (cached, exact) in workspace.scores.iter().zip(&expected) {
+                            assert!(
+                                (cached - exact).abs() < 1e-4,
+                                "{text:?}, round {round}: {:?} vs {expected:?}",
+                                workspace.scores
+                            );
+                        }
                     }
-                    assert_eq!(workspace.scores.len(), expected.len());
                 }
             }
-        }
+        };
+        let threads = word_cache_limit() + 1;
+        let all_started = std::sync::Barrier::new(threads);
+        let granted: Vec<bool> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut workspace = Workspace::default();
+                        workspace.cache.use_for(&shipped);
+                        all_started.wait();
+                        check(&mut workspace);
+                        workspace.cache.granted
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("no panic"))
+                .collect()
+        });
+        assert!(granted.contains(&false), "one thread more than caches");
     }
 }
