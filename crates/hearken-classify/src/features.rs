@@ -3,12 +3,18 @@
 //! Features: word unigrams (`w:`) and bigrams (`b:`), character 3- and 4-grams inside words
 //! (`c:`, which let "refund", "refunds" and "refunded" share evidence), hashtags (`#:`),
 //! @mentions (`@:`), emoji (`e:`), URL domains (`u:`), and the VADER label (`s:negative`,
-//! `s:positive`), which tells a complaint from praise on words the examples never had. Digit runs become `0`, so order
-//! numbers look alike. Names are hashed with FNV-1a (stable across platforms and versions, as
-//! model files require) and the vector is L2-normalised so short and long posts score alike.
+//! `s:positive`), which tells a complaint from praise on words the examples never had. Digit
+//! runs become `0`, so order numbers look alike.
 //!
-//! Names are never built to be hashed: the hash runs over the name's parts as they lie in the
-//! lowercased text, so featurising allocates nothing once the scratch buffers have grown.
+//! Names are hashed eight bytes at a time with a fixed folded multiply (stable across platforms
+//! and versions, as model files require); a bigram combines its words' hashes, so each word is
+//! hashed once. Names are never built to be hashed.
+//!
+//! The vector is divided by its length, where a word's character n-grams count as the word's
+//! own: n-grams that two different words share add up in the vector but not in its length.
+//! So a word's whole n-gram block, its weights and its share of the length, depends on the
+//! word alone, and prediction can look it up per word instead of per n-gram (see
+//! `model::WordCache`); training sees the same vector, built n-gram by n-gram.
 
 use std::ops::Range;
 
@@ -17,7 +23,7 @@ use std::ops::Range;
 const CHAR_NGRAM_WEIGHT: f32 = 0.4;
 
 /// Words longer than this are noise (URLs without a scheme, base64, hashes): no char n-grams.
-const MAX_NGRAM_WORD_BYTES: usize = 24;
+pub(crate) const MAX_NGRAM_WORD_BYTES: usize = 24;
 
 /// VADER's own label threshold on the compound score.
 const SENTIMENT_THRESHOLD: f64 = 0.05;
@@ -57,56 +63,152 @@ impl Kind {
         }
     }
 
-    /// FNV-1a state after the prefix, computed at compile time.
+    /// The hash state a name of this kind starts from, so that kinds do not share buckets.
     const fn seed(self) -> u64 {
-        let prefix = match self {
-            Self::Sentiment => b"s:",
-            Self::Word => b"w:",
-            Self::Bigram => b"b:",
-            Self::CharGram => b"c:",
-            Self::Hashtag => b"#:",
-            Self::Mention => b"@:",
-            Self::Emoji => b"e:",
-            Self::Domain => b"u:",
-        };
-        let mut hash = FNV_OFFSET;
-        let mut i = 0;
-        while i < prefix.len() {
-            hash = (hash ^ prefix[i] as u64).wrapping_mul(FNV_PRIME);
-            i += 1;
-        }
-        hash
+        mix(HASH_START, self as u64 + 1)
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0100_0000_01b3;
+const HASH_START: u64 = 0x243f_6a88_85a3_08d3;
+const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 
-fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
-    for &byte in bytes {
-        hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
-    }
-    hash
+/// One step of the hash: state and eight bytes of input multiplied into 128 bits, whose
+/// halves are xored (the folded multiply of wyhash and foldhash).
+const fn mix(state: u64, input: u64) -> u64 {
+    let product = (state ^ input) as u128 * MULTIPLIER as u128;
+    (product as u64) ^ ((product >> 64) as u64)
 }
 
-/// Receives every feature occurrence of a text; a feature can occur more than once.
+/// Hash of `bytes`: eight at a time, little-endian, the last chunk zero-padded, then the
+/// length (which tells "a" from "a\0").
+pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut state = HASH_START;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        state = mix(state, u64::from_le_bytes(word));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        state = mix(state, u64::from_le_bytes(word));
+    }
+    mix(state, bytes.len() as u64)
+}
+
+/// Receives every word-level feature occurrence of a text (all but character n-grams, which
+/// come per word: [`Hasher::word_grams`]); a feature can occur more than once.
 pub(crate) trait Sink {
-    fn feature(&mut self, kind: Kind, parts: &[&str], value: f32);
+    fn feature(&mut self, kind: Kind, parts: &[&str], bucket: u32, value: f32);
+}
+
+/// A word of the text being featurised.
+#[derive(Debug, Clone)]
+struct Word {
+    /// Where it is in `Scratch::lowered`.
+    range: Range<usize>,
+    hash: u64,
 }
 
 /// Reusable buffers, so that featurising a text allocates nothing once they have grown.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     lower_text: String,
+    /// The text's words, one after another.
     lowered: String,
-    words: Vec<Range<usize>>,
+    words: Vec<Word>,
+    /// Per word, the position of its `w:` entry in `features`.
+    word_entries: Vec<u32>,
+    /// Per word, the value of its `w:` entry after [`Hasher::collect`]: its count in the text.
+    word_counts: Vec<f32>,
+    grams: Grams,
+    /// Open-addressing table from hashed index to its position in `features`.
+    table: Vec<u32>,
+    /// The output: (hashed index, value), each index once, in first-seen order: the
+    /// word-level features after [`Hasher::collect`]; all of them, normalised, after
+    /// [`Hasher::featurise`].
+    pub(crate) features: Vec<(u32, f32)>,
+    /// What [`Hasher::featurise`] divided the values by.
+    pub(crate) norm: f32,
+}
+
+impl Scratch {
+    /// Calls `f` with every word of the text last collected, in order: the word, its hash,
+    /// its count in the text (the value of its `w:` entry), the position of that entry in
+    /// `features`, and buffers for its n-grams.
+    pub(crate) fn for_each_word(&mut self, mut f: impl FnMut(&str, u64, f32, usize, &mut Grams)) {
+        for ((word, &count), &entry) in self
+            .words
+            .iter()
+            .zip(&self.word_counts)
+            .zip(&self.word_entries)
+        {
+            let text = &self.lowered[word.range.clone()];
+            f(text, word.hash, count, entry as usize, &mut self.grams);
+        }
+    }
+}
+
+/// Buffers for the character n-grams of one word.
+#[derive(Debug, Default)]
+pub(crate) struct Grams {
+    /// Merged: (bucket, value).
+    merged: Vec<(u32, f32)>,
     padded: String,
     /// Byte offsets of the characters of `padded`, and its length.
     boundaries: Vec<usize>,
-    /// Open-addressing table from hashed index to its position in `features`.
-    table: Vec<u32>,
-    /// The output: (hashed index, value), each index once, L2-normalised, in first-seen order.
-    pub(crate) features: Vec<(u32, f32)>,
+}
+
+impl Grams {
+    /// Calls `f` with every character 3- and 4-gram of `word` padded with `<` and `>` (none
+    /// when the word is longer than [`MAX_NGRAM_WORD_BYTES`]), its bucket and its value.
+    pub(crate) fn for_each(
+        &mut self,
+        hasher: Hasher,
+        word: &str,
+        mut f: impl FnMut(&str, u32, f32),
+    ) {
+        if word.len() > MAX_NGRAM_WORD_BYTES {
+            return;
+        }
+        let Self {
+            padded, boundaries, ..
+        } = self;
+        // Boundaries mark word starts and ends, so "<re" (a prefix) differs from "re" inside.
+        padded.clear();
+        padded.push('<');
+        padded.push_str(word);
+        padded.push('>');
+        boundaries.clear();
+        boundaries.extend(padded.char_indices().map(|(at, _)| at));
+        boundaries.push(padded.len());
+        let chars = boundaries.len() - 1;
+        for n in [3, 4] {
+            for start in 0..chars.saturating_sub(n - 1) {
+                let gram = &padded[boundaries[start]..boundaries[start + n]];
+                let bucket = hasher.bucket(Kind::CharGram, hash_bytes(gram.as_bytes()));
+                f(gram, bucket, CHAR_NGRAM_WEIGHT);
+            }
+        }
+    }
+
+    /// The character n-grams of `word`, merged by bucket, and the sum of their squares: the
+    /// word's share of the vector's squared length (per occurrence, times its count).
+    pub(crate) fn merged(&mut self, hasher: Hasher, word: &str) -> (&[(u32, f32)], f32) {
+        let mut merged = std::mem::take(&mut self.merged);
+        merged.clear();
+        self.for_each(hasher, word, |_, bucket, value| {
+            match merged.iter_mut().find(|(known, _)| *known == bucket) {
+                Some((_, sum)) => *sum += value,
+                None => merged.push((bucket, value)),
+            }
+        });
+        self.merged = merged;
+        let squares = self.merged.iter().map(|&(_, v)| v * v).sum();
+        (&self.merged, squares)
+    }
 }
 
 /// Hashes feature names into `2^bits` buckets.
@@ -126,31 +228,65 @@ impl Hasher {
         ((hash ^ (hash >> 32)) as u32) & self.mask
     }
 
-    /// The bucket of the feature `kind` + `parts`.
-    pub(crate) fn index(self, kind: Kind, parts: &[&str]) -> u32 {
-        let hash = parts
-            .iter()
-            .fold(kind.seed(), |hash, part| fnv(hash, part.as_bytes()));
-        self.fold(hash)
+    /// The bucket of a feature of `kind` whose (only) part hashes to `hash`.
+    pub(crate) fn bucket(self, kind: Kind, hash: u64) -> u32 {
+        self.fold(mix(kind.seed(), hash))
+    }
+
+    /// The bucket of the bigram of two words with these hashes.
+    fn bigram(self, first: u64, second: u64) -> u32 {
+        self.fold(mix(mix(Kind::Bigram.seed(), first), second))
+    }
+
+    /// Fills `scratch.features` with the merged word-level features of `text`, not
+    /// normalised, and records the words (see [`Scratch::for_each_word`]).
+    pub(crate) fn collect(self, text: &str, compound: f64, scratch: &mut Scratch) {
+        let mut features = std::mem::take(&mut scratch.features);
+        let mut table = std::mem::take(&mut scratch.table);
+        let mut word_entries = std::mem::take(&mut scratch.word_entries);
+        features.clear();
+        word_entries.clear();
+        // A power of two well above the feature count keeps probes short; filling it is
+        // cheaper than tracking what to clear. The sink doubles it if a text needs more.
+        let slots = (text.len() * 2).next_power_of_two().max(128);
+        table.clear();
+        table.resize(slots, EMPTY);
+        let mut sink = Dedup {
+            features: &mut features,
+            table: &mut table,
+            word_entries: &mut word_entries,
+        };
+        for_each_feature(self, text, compound, scratch, &mut sink);
+        scratch.word_counts.clear();
+        scratch
+            .word_counts
+            .extend(word_entries.iter().map(|&entry| features[entry as usize].1));
+        scratch.features = features;
+        scratch.table = table;
+        scratch.word_entries = word_entries;
     }
 
     /// Fills `scratch.features` with the normalised hashed features of `text`.
     pub(crate) fn featurise(self, text: &str, compound: f64, scratch: &mut Scratch) {
+        self.collect(text, compound, scratch);
         let mut features = std::mem::take(&mut scratch.features);
         let mut table = std::mem::take(&mut scratch.table);
-        features.clear();
-        // A power of two well above the feature count keeps probes short; filling it is
-        // cheaper than tracking what to clear. The sink doubles it if a text needs more.
-        let slots = (text.len() * 4).next_power_of_two().max(256);
-        table.clear();
-        table.resize(slots, EMPTY);
-        let mut sink = Dedup {
-            hasher: self,
-            features: &mut features,
-            table: &mut table,
-        };
-        for_each_feature(text, compound, scratch, &mut sink);
-        let norm = features.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
+        let mut squares: f32 = features.iter().map(|&(_, v)| v * v).sum();
+        let Scratch {
+            lowered,
+            words,
+            word_counts,
+            grams,
+            ..
+        } = scratch;
+        for (word, &count) in words.iter().zip(word_counts.iter()) {
+            let (merged, gram_squares) = grams.merged(self, &lowered[word.range.clone()]);
+            squares += count * gram_squares;
+            for &(bucket, value) in merged {
+                merge(&mut features, &mut table, bucket, value);
+            }
+        }
+        let norm = squares.sqrt();
         if norm > 0.0 {
             for (_, v) in &mut features {
                 *v /= norm;
@@ -158,6 +294,7 @@ impl Hasher {
         }
         scratch.features = features;
         scratch.table = table;
+        scratch.norm = norm;
     }
 }
 
@@ -167,38 +304,45 @@ fn slot_of(index: u32, mask: usize) -> usize {
     (index.wrapping_mul(0x9E37_79B9) >> 7) as usize & mask
 }
 
-/// Hashes features and merges repeats: one entry per bucket.
+/// Adds `value` to the entry of `index` in `features`, or appends one; returns its position.
+fn merge(features: &mut Vec<(u32, f32)>, table: &mut Vec<u32>, index: u32, value: f32) -> u32 {
+    if features.len() * 2 >= table.len() {
+        let bigger = table.len() * 2;
+        *table = vec![EMPTY; bigger];
+        for (position, &(known, _)) in features.iter().enumerate() {
+            insert(table, known, position as u32);
+        }
+    }
+    let mask = table.len() - 1;
+    let mut slot = slot_of(index, mask);
+    loop {
+        let position = table[slot];
+        if position == EMPTY {
+            table[slot] = features.len() as u32;
+            features.push((index, value));
+            return table[slot];
+        }
+        let entry = &mut features[position as usize];
+        if entry.0 == index {
+            entry.1 += value;
+            return position;
+        }
+        slot = (slot + 1) & mask;
+    }
+}
+
+/// Merges word-level features: one entry per bucket.
 struct Dedup<'a> {
-    hasher: Hasher,
     features: &'a mut Vec<(u32, f32)>,
     table: &'a mut Vec<u32>,
+    word_entries: &'a mut Vec<u32>,
 }
 
 impl Sink for Dedup<'_> {
-    fn feature(&mut self, kind: Kind, parts: &[&str], value: f32) {
-        let index = self.hasher.index(kind, parts);
-        if self.features.len() * 2 >= self.table.len() {
-            let bigger = self.table.len() * 2;
-            *self.table = vec![EMPTY; bigger];
-            for (position, &(known, _)) in self.features.iter().enumerate() {
-                insert(self.table, known, position as u32);
-            }
-        }
-        let mask = self.table.len() - 1;
-        let mut slot = slot_of(index, mask);
-        loop {
-            let position = self.table[slot];
-            if position == EMPTY {
-                self.table[slot] = self.features.len() as u32;
-                self.features.push((index, value));
-                return;
-            }
-            let entry = &mut self.features[position as usize];
-            if entry.0 == index {
-                entry.1 += value;
-                return;
-            }
-            slot = (slot + 1) & mask;
+    fn feature(&mut self, kind: Kind, _: &[&str], bucket: u32, value: f32) {
+        let position = merge(self.features, self.table, bucket, value);
+        if kind == Kind::Word {
+            self.word_entries.push(position);
         }
     }
 }
@@ -212,25 +356,35 @@ fn insert(table: &mut [u32], index: u32, position: u32) {
     table[slot] = position;
 }
 
-/// Calls `sink` for every feature occurrence in `text` (whose VADER compound score is
-/// `compound`).
+/// Calls `sink` for every word-level feature occurrence in `text` (whose VADER compound
+/// score is `compound`), words in text order, and records the words in `scratch`.
 pub(crate) fn for_each_feature(
+    hasher: Hasher,
     text: &str,
     compound: f64,
     scratch: &mut Scratch,
     sink: &mut impl Sink,
 ) {
+    let one = |kind: Kind, part: &str| hasher.bucket(kind, hash_bytes(part.as_bytes()));
     if compound >= SENTIMENT_THRESHOLD {
-        sink.feature(Kind::Sentiment, &["positive"], 1.0);
+        sink.feature(
+            Kind::Sentiment,
+            &["positive"],
+            one(Kind::Sentiment, "positive"),
+            1.0,
+        );
     } else if compound <= -SENTIMENT_THRESHOLD {
-        sink.feature(Kind::Sentiment, &["negative"], 1.0);
+        sink.feature(
+            Kind::Sentiment,
+            &["negative"],
+            one(Kind::Sentiment, "negative"),
+            1.0,
+        );
     }
     let Scratch {
         lower_text,
         lowered,
         words,
-        padded,
-        boundaries,
         ..
     } = scratch;
     lower_text.clear();
@@ -245,67 +399,62 @@ pub(crate) fn for_each_feature(
 
     for lower_chunk in lower_text.split_whitespace() {
         if let Some(domain) = url_domain(lower_chunk) {
-            sink.feature(Kind::Domain, &[domain], 1.0);
+            sink.feature(Kind::Domain, &[domain], one(Kind::Domain, domain), 1.0);
             continue;
         }
         if let Some(handle) = lower_chunk.strip_prefix('@') {
             let handle = handle.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
             if !handle.is_empty() {
-                sink.feature(Kind::Mention, &[handle], 1.0);
+                sink.feature(Kind::Mention, &[handle], one(Kind::Mention, handle), 1.0);
             }
             continue;
         }
         if let Some(tag) = lower_chunk.strip_prefix('#') {
             let tag = tag.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
             if !tag.is_empty() {
-                sink.feature(Kind::Hashtag, &[tag], 1.0);
+                sink.feature(Kind::Hashtag, &[tag], one(Kind::Hashtag, tag), 1.0);
             }
         }
         if !lower_chunk.is_ascii() {
             for (at, c) in lower_chunk.char_indices().filter(|&(_, c)| is_emoji(c)) {
-                sink.feature(Kind::Emoji, &[&lower_chunk[at..at + c.len_utf8()]], 1.0);
+                let emoji = &lower_chunk[at..at + c.len_utf8()];
+                sink.feature(Kind::Emoji, &[emoji], one(Kind::Emoji, emoji), 1.0);
             }
         }
         push_words(lower_chunk, lowered, words);
     }
 
-    for range in words.iter() {
-        sink.feature(Kind::Word, &[&lowered[range.clone()]], 1.0);
+    for word in words.iter() {
+        let text = &lowered[word.range.clone()];
+        sink.feature(
+            Kind::Word,
+            &[text],
+            hasher.bucket(Kind::Word, word.hash),
+            1.0,
+        );
     }
     for pair in words.windows(2) {
         sink.feature(
             Kind::Bigram,
-            &[&lowered[pair[0].clone()], " ", &lowered[pair[1].clone()]],
+            &[
+                &lowered[pair[0].range.clone()],
+                " ",
+                &lowered[pair[1].range.clone()],
+            ],
+            hasher.bigram(pair[0].hash, pair[1].hash),
             1.0,
         );
-    }
-    for range in words.iter() {
-        let word = &lowered[range.clone()];
-        if word.len() > MAX_NGRAM_WORD_BYTES {
-            continue;
-        }
-        // Boundaries mark word starts and ends, so "<re" (a prefix) differs from "re" inside.
-        padded.clear();
-        padded.push('<');
-        padded.push_str(word);
-        padded.push('>');
-        boundaries.clear();
-        boundaries.extend(padded.char_indices().map(|(at, _)| at));
-        boundaries.push(padded.len());
-        let chars = boundaries.len() - 1;
-        for n in [3, 4] {
-            for start in 0..chars.saturating_sub(n - 1) {
-                let gram = &padded[boundaries[start]..boundaries[start + n]];
-                sink.feature(Kind::CharGram, &[gram], CHAR_NGRAM_WEIGHT);
-            }
-        }
     }
 }
 
 /// Appends the words of a lowercased chunk to `lowered`, recording their ranges. A word is a
 /// run of letters and digits; apostrophes inside are dropped ("don't" → "dont") and digit runs
 /// become a single `0`.
-fn push_words(chunk: &str, lowered: &mut String, words: &mut Vec<Range<usize>>) {
+fn push_words(chunk: &str, lowered: &mut String, words: &mut Vec<Word>) {
+    let mut push = |range: Range<usize>, lowered: &str| {
+        let hash = hash_bytes(lowered[range.clone()].as_bytes());
+        words.push(Word { range, hash });
+    };
     let mut start = None;
     let mut last_digit = false;
     for c in chunk.chars() {
@@ -323,12 +472,12 @@ fn push_words(chunk: &str, lowered: &mut String, words: &mut Vec<Range<usize>>) 
         } else if (c == '\'' || c == '’') && start.is_some() {
             continue;
         } else if let Some(begin) = start.take() {
-            words.push(begin..lowered.len());
+            push(begin..lowered.len(), lowered);
             last_digit = false;
         }
     }
     if let Some(begin) = start {
-        words.push(begin..lowered.len());
+        push(begin..lowered.len(), lowered);
     }
 }
 
@@ -358,32 +507,48 @@ pub(crate) struct Occurrence {
     pub(crate) value: f32,
 }
 
-/// Records every feature occurrence with its name and bucket.
-#[derive(Debug)]
-pub(crate) struct Names {
-    hasher: Hasher,
-    pub(crate) occurrences: Vec<Occurrence>,
+/// Every feature occurrence of `text` (whose VADER compound score is `compound`), named,
+/// with its bucket and its value before normalisation.
+pub(crate) fn occurrences(hasher: Hasher, text: &str, compound: f64) -> Vec<Occurrence> {
+    let mut scratch = Scratch::default();
+    let mut names = Names(Vec::new());
+    for_each_feature(hasher, text, compound, &mut scratch, &mut names);
+    let Scratch {
+        lowered,
+        words,
+        grams,
+        ..
+    } = &mut scratch;
+    for word in words.iter() {
+        grams.for_each(
+            hasher,
+            &lowered[word.range.clone()],
+            |gram, bucket, value| {
+                names.0.push(Occurrence {
+                    name: format!("{}{gram}", Kind::CharGram.prefix()),
+                    kind: Kind::CharGram,
+                    bucket,
+                    value,
+                });
+            },
+        );
+    }
+    names.0
 }
 
-impl Names {
-    pub(crate) fn new(hasher: Hasher) -> Self {
-        Self {
-            hasher,
-            occurrences: Vec::new(),
-        }
-    }
-}
+/// Records every word-level feature occurrence with its name and bucket.
+struct Names(Vec<Occurrence>);
 
 impl Sink for Names {
-    fn feature(&mut self, kind: Kind, parts: &[&str], value: f32) {
+    fn feature(&mut self, kind: Kind, parts: &[&str], bucket: u32, value: f32) {
         let mut name = kind.prefix().to_owned();
         for part in parts {
             name.push_str(part);
         }
-        self.occurrences.push(Occurrence {
+        self.0.push(Occurrence {
             name,
             kind,
-            bucket: self.hasher.index(kind, parts),
+            bucket,
             value,
         });
     }
@@ -394,10 +559,10 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Vec<String> {
-        let mut scratch = Scratch::default();
-        let mut names = Names::new(Hasher::new(18));
-        for_each_feature(text, -0.5, &mut scratch, &mut names);
-        names.occurrences.into_iter().map(|o| o.name).collect()
+        occurrences(Hasher::new(18), text, -0.5)
+            .into_iter()
+            .map(|o| o.name)
+            .collect()
     }
 
     #[test]

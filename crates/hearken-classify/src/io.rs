@@ -2,6 +2,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use serde::Deserialize;
 
@@ -171,19 +173,21 @@ pub fn write_classification(
     out.write_all(b"\n")
 }
 
-/// Documents per piece of work: small enough to share a round evenly between threads,
+/// Documents per piece of work: small enough to share the work evenly between threads,
 /// large enough that taking one costs nothing.
 const PIECE: usize = 256;
 
-/// Pieces per thread in one round; a round's output is held in memory until it is written.
-const PIECES_PER_THREAD: usize = 32;
+/// Pieces per thread that may be done ahead of the writer; they are held in memory until
+/// written.
+const PIECES_AHEAD_PER_THREAD: usize = 32;
 
 /// Classifies `docs` on all available cores and writes one JSON line per document, in input
 /// order, each with up to `reasons` routing reasons. Returns how many were written.
 ///
-/// Threads take pieces of a round as they go (so a thread that drew long texts does not hold
-/// the others up) and serialise their results themselves; the calling thread works too and
-/// then writes the round's pieces in order.
+/// Worker threads take pieces in order as they go (so a thread that drew long texts does not
+/// hold the others up) and serialise their results themselves; the calling thread writes
+/// finished pieces in order while the workers go on, and workers wait rather than run more
+/// than a bounded number of pieces ahead of it.
 pub fn classify_all(
     classifier: &Classifier,
     docs: &[Document],
@@ -191,43 +195,111 @@ pub fn classify_all(
     mut out: impl Write,
 ) -> std::io::Result<usize> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    for round in docs.chunks(PIECE * PIECES_PER_THREAD * threads) {
-        let pieces: Vec<&[Document]> = round.chunks(PIECE).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = || -> std::io::Result<Vec<(usize, Vec<u8>)>> {
-            let mut done = Vec::new();
-            loop {
-                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(piece) = pieces.get(n) else {
-                    return Ok(done);
-                };
-                let mut bytes = Vec::with_capacity(piece.len() * 400);
-                for doc in *piece {
-                    write_classification(
-                        &mut bytes,
-                        &classifier.classify_with_reasons(doc, reasons),
-                    )?;
+    let pieces: Vec<&[Document]> = docs.chunks(PIECE).collect();
+    let next = AtomicUsize::new(0);
+    let progress = Progress {
+        state: Mutex::new(Written::default()),
+        changed: Condvar::new(),
+        ahead: PIECES_AHEAD_PER_THREAD * threads,
+    };
+    std::thread::scope(|scope| {
+        let (done, finished) = mpsc::channel::<(usize, std::io::Result<Vec<u8>>)>();
+        for _ in 0..threads.min(pieces.len()) {
+            let done = done.clone();
+            let (next, pieces, progress) = (&next, &pieces, &progress);
+            scope.spawn(move || {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(piece) = pieces.get(n) else {
+                        return;
+                    };
+                    if !progress.wait_for_turn(n) {
+                        return;
+                    }
+                    let mut bytes = Vec::with_capacity(piece.len() * 400);
+                    let serialised = piece.iter().try_for_each(|doc| {
+                        write_classification(
+                            &mut bytes,
+                            &classifier.classify_with_reasons(doc, reasons),
+                        )
+                    });
+                    if done.send((n, serialised.map(|()| bytes))).is_err() {
+                        return;
+                    }
                 }
-                done.push((n, bytes));
-            }
-        };
-        let mut written: Vec<(usize, Vec<u8>)> = std::thread::scope(|scope| {
-            let helpers: Vec<_> = (1..threads.min(pieces.len()))
-                .map(|_| scope.spawn(work))
-                .collect();
-            let mut all = work()?;
-            for helper in helpers {
-                let done = helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                all.extend(done);
-            }
-            Ok::<_, std::io::Error>(all)
-        })?;
-        written.sort_unstable_by_key(|&(n, _)| n);
-        for (_, bytes) in written {
+            });
+        }
+        drop(done);
+        let written = write_in_order(finished, &mut out, &progress);
+        if written.is_err() {
+            progress.abandon();
+        }
+        written
+    })?;
+    Ok(docs.len())
+}
+
+/// Writes pieces as they come, each once all pieces before it are written.
+fn write_in_order(
+    finished: mpsc::Receiver<(usize, std::io::Result<Vec<u8>>)>,
+    out: &mut impl Write,
+    progress: &Progress,
+) -> std::io::Result<()> {
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut written = 0;
+    for (n, bytes) in finished {
+        waiting.insert(n, bytes?);
+        while let Some(bytes) = waiting.remove(&written) {
             out.write_all(&bytes)?;
+            written += 1;
+            progress.wrote(written);
         }
     }
-    Ok(docs.len())
+    Ok(())
+}
+
+/// How far the writer is, for the workers to stay close behind.
+#[derive(Debug)]
+struct Progress {
+    state: Mutex<Written>,
+    changed: Condvar,
+    /// Pieces a worker may be ahead of the writer.
+    ahead: usize,
+}
+
+#[derive(Debug, Default)]
+struct Written {
+    pieces: usize,
+    /// The writer failed: nothing more will be written.
+    abandoned: bool,
+}
+
+impl Progress {
+    /// Waits until piece `n` may be done; false when the writer has given up.
+    fn wait_for_turn(&self, n: usize) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while n >= state.pieces + self.ahead && !state.abandoned {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        !state.abandoned
+    }
+
+    fn wrote(&self, pieces: usize) {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pieces = pieces;
+        self.changed.notify_all();
+    }
+
+    fn abandon(&self) {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .abandoned = true;
+        self.changed.notify_all();
+    }
 }

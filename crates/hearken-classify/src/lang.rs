@@ -103,8 +103,7 @@ pub fn detect(text: &str) -> &'static str {
         return code;
     }
     let mut hits = [0u32; PROFILES.len()];
-    let mut count = |word: &str| {
-        let mut languages = FUNCTION_WORDS.languages(word);
+    let mut count = |mut languages: u16| {
         while languages != 0 {
             hits[languages.trailing_zeros() as usize] += 1;
             languages &= languages - 1;
@@ -112,12 +111,22 @@ pub fn detect(text: &str) -> &'static str {
     };
     if ascii {
         // Runs of letters and apostrophes; a run with an apostrophe is no function word.
-        for raw in text.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')) {
-            if raw.len() <= MAX_FUNCTION_WORD_BYTES && !raw.is_empty() && !raw.contains('\'') {
-                let mut buf = [0u8; MAX_FUNCTION_WORD_BYTES];
-                buf[..raw.len()].copy_from_slice(raw.as_bytes());
-                buf.make_ascii_lowercase();
-                count(std::str::from_utf8(&buf[..raw.len()]).unwrap_or_default());
+        // Each run is packed as it is read, lowercase, as `pack` packs a word.
+        let (mut packed, mut len, mut apostrophe) = (0u64, 0usize, false);
+        for &byte in text.as_bytes().iter().chain([&b' ']) {
+            if byte.is_ascii_alphabetic() {
+                if len < MAX_FUNCTION_WORD_BYTES {
+                    packed |= u64::from(byte.to_ascii_lowercase()) << (8 * len);
+                }
+                len += 1;
+            } else if byte == b'\'' {
+                apostrophe = true;
+                len += 1;
+            } else {
+                if len > 0 && len <= MAX_FUNCTION_WORD_BYTES && !apostrophe {
+                    count(FUNCTION_WORDS.languages_of(packed));
+                }
+                (packed, len, apostrophe) = (0, 0, false);
             }
         }
     } else {
@@ -128,7 +137,7 @@ pub fn detect(text: &str) -> &'static str {
             }
             word.clear();
             word.extend(raw.chars().flat_map(char::to_lowercase));
-            count(&word);
+            count(FUNCTION_WORDS.languages(&word));
         }
     }
     // The first language with the most hits (the profiles' order breaks ties), and the
@@ -196,10 +205,12 @@ impl FunctionWords {
 
     /// Bit `i` is set when `word` (lowercase) is a function word of `PROFILES[i]`.
     fn languages(&self, word: &str) -> u16 {
-        match pack(word) {
-            Some(key) => self.slots[self.find(key)].1,
-            None => 0,
-        }
+        pack(word).map_or(0, |key| self.languages_of(key))
+    }
+
+    /// [`Self::languages`] of a word already packed.
+    fn languages_of(&self, key: u64) -> u16 {
+        self.slots[self.find(key)].1
     }
 }
 

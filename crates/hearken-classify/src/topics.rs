@@ -8,8 +8,6 @@
 /// At most this many topics per text.
 pub const MAX_TOPICS: usize = 5;
 
-use crate::sentiment::FastHash;
-
 /// Words that never start or end a key phrase (English plus the commonest social filler).
 const STOP_WORDS: &[&str] = &[
     "about", "after", "again", "all", "also", "and", "any", "are", "been", "before", "being",
@@ -46,11 +44,12 @@ pub fn extract(text: &str) -> Vec<String> {
     }
     // Phrase words, lowercased one after another in `lowered`; `previous` is the last one
     // when nothing (a stop word, punctuation, a link) came between.
-    let mut lowered = String::new();
+    let mut lowered = String::with_capacity(text.len());
     let mut previous: Option<std::ops::Range<usize>> = None;
     for chunk in text.split_whitespace() {
         // Mentions, hashtags and links are not prose; they break phrases.
-        let skip = chunk.starts_with(['@', '#']) || chunk.contains("://");
+        let skip = chunk.starts_with(['@', '#'])
+            || (chunk.contains(':') && chunk.as_bytes().windows(3).any(|w| w == b"://"));
         let trimmed = chunk.trim_matches(|c: char| !c.is_alphanumeric());
         let start = lowered.len();
         let is_word = !skip && lower_phrase_word(trimmed, &mut lowered);
@@ -79,28 +78,67 @@ pub fn extract(text: &str) -> Vec<String> {
 fn lower_phrase_word(word: &str, lowered: &mut String) -> bool {
     let start = lowered.len();
     let mut letters = 0;
-    for c in word.chars() {
-        if c == '\'' || c == '’' {
-            continue;
-        }
-        for lower in c.to_lowercase() {
-            if !lower.is_alphabetic() {
+    if word.is_ascii() {
+        for &byte in word.as_bytes() {
+            if byte == b'\'' {
+                continue;
+            }
+            if !byte.is_ascii_alphabetic() {
                 lowered.truncate(start);
                 return false;
             }
             letters += 1;
-            lowered.push(lower);
+            lowered.push(char::from(byte.to_ascii_lowercase()));
+        }
+    } else {
+        for c in word.chars() {
+            if c == '\'' || c == '’' {
+                continue;
+            }
+            for lower in c.to_lowercase() {
+                if !lower.is_alphabetic() {
+                    lowered.truncate(start);
+                    return false;
+                }
+                letters += 1;
+                lowered.push(lower);
+            }
         }
     }
-    if letters < 3 || STOP_WORD_SET.contains(&lowered[start..]) {
+    if letters < 3 || is_stop_word(&lowered[start..]) {
         lowered.truncate(start);
         return false;
     }
     true
 }
 
-static STOP_WORD_SET: std::sync::LazyLock<std::collections::HashSet<&str, FastHash>> =
-    std::sync::LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+/// The longest stop word, in bytes.
+const MAX_STOP_WORD_BYTES: usize = 8;
+
+/// A word of at most [`MAX_STOP_WORD_BYTES`] bytes as a number: its bytes, zero-padded.
+fn pack(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    if bytes.len() > MAX_STOP_WORD_BYTES {
+        return None;
+    }
+    let mut buf = [0u8; MAX_STOP_WORD_BYTES];
+    buf[..bytes.len()].copy_from_slice(bytes);
+    Some(u64::from_le_bytes(buf))
+}
+
+fn is_stop_word(word: &str) -> bool {
+    pack(word).is_some_and(|key| STOP_WORD_KEYS.binary_search(&key).is_ok())
+}
+
+/// The stop words packed, sorted: a lookup is a few comparisons of numbers.
+static STOP_WORD_KEYS: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
+    let mut keys: Vec<u64> = STOP_WORDS
+        .iter()
+        .map(|word| pack(word).unwrap_or_else(|| panic!("stop word {word:?} is too long")))
+        .collect();
+    keys.sort_unstable();
+    keys
+});
 
 #[cfg(test)]
 mod tests {

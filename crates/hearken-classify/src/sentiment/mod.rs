@@ -20,7 +20,6 @@ mod rules;
 use std::borrow::Cow;
 use std::fmt;
 
-pub(crate) use lexicon::FastHash;
 use lexicon::{LEXICONS, Lexicons};
 use rules::Word;
 

@@ -1,7 +1,7 @@
 //! File formats the CLI uses: inputs, examples, JSON Lines output.
 
 use hearken_classify::io::{InputFormat, ReadError, classify_all, read_documents, read_examples};
-use hearken_classify::{Classifier, default_model};
+use hearken_classify::{Classifier, Document, default_model};
 
 #[test]
 fn reads_the_three_input_formats() {
@@ -85,4 +85,31 @@ fn output_is_one_json_object_per_input_in_order() {
         );
         assert!(v["intent"]["confidence"].as_f64().is_some());
     }
+}
+
+#[test]
+fn many_pieces_are_written_in_input_order() {
+    let classifier = Classifier::new(default_model().expect("model"));
+    let docs: Vec<Document> = (0..3_000)
+        .map(|i| Document {
+            id: Some(format!("d{i}")),
+            text: format!("post {i}: where is my refund? {}", "late ".repeat(i % 7)),
+            ..Document::default()
+        })
+        .collect();
+    let mut out = Vec::new();
+    assert_eq!(
+        classify_all(&classifier, &docs, 1, &mut out).expect("written"),
+        docs.len()
+    );
+    let ids: Vec<String> = String::from_utf8(out)
+        .expect("utf-8")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json");
+            v["id"].as_str().expect("an id").to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = (0..3_000).map(|i| format!("d{i}")).collect();
+    assert_eq!(ids, expected);
 }
