@@ -62,9 +62,11 @@ pub enum ModelError {
     /// The bytes are not a Hearken model.
     #[error("not a hearken model file (bad magic)")]
     BadMagic,
-    /// The file was written by a newer Hearken.
+    /// The file was written in another version of the format: older models hash their
+    /// features differently, so their weights mean nothing to this build.
     #[error(
-        "model format version {0} is not supported (this build reads version {FORMAT_VERSION})"
+        "model format version {0} is not supported (this build reads version {FORMAT_VERSION}); \
+         train the model again with `hearken train` from its taxonomy and examples"
     )]
     UnsupportedVersion(u32),
     /// The header or weights are inconsistent.
@@ -1029,6 +1031,23 @@ fn take_f32(bytes: &mut &[u8]) -> Result<f32, ModelError> {
 mod tests {
     use super::*;
     use crate::classifier::default_model;
+
+    /// A model of the first format (hashed byte by byte, before the word cache) is refused
+    /// with what to do about it, not read as if its weights meant the same.
+    #[test]
+    fn models_of_another_format_version_are_refused() {
+        let mut bytes = default_model()
+            .expect("the shipped model loads")
+            .to_bytes()
+            .expect("encodes");
+        bytes[MAGIC.len()..MAGIC.len() + 4].copy_from_slice(&1u32.to_le_bytes());
+        let error = Model::from_bytes(&bytes).expect_err("version 1 is refused");
+        assert!(
+            matches!(error, ModelError::UnsupportedVersion(1)),
+            "{error}"
+        );
+        assert!(error.to_string().contains("hearken train"), "{error}");
+    }
 
     /// The cached scores are the scores of the normalised vector that training sees, for
     /// repeated words, long words, non-ASCII, digits and text without words; from a cold
