@@ -96,45 +96,51 @@ impl Graph {
             }
         }
 
-        // Counting sort by target: one pass to size each node's in-edge run, one to fill it.
-        let mut offsets = vec![0usize; n_nodes + 1];
+        // Counting sort by target straight into the in-edge arrays: one pass to size each
+        // node's in-edge run, one to fill it. (A sort through a scratch copy of the edges costs
+        // more in fresh memory for the kernel to zero than the sort itself.)
+        let mut in_offsets = vec![0usize; n_nodes + 1];
         for &(_, target, _) in edges {
-            offsets[target as usize + 1] += 1;
+            in_offsets[target as usize + 1] += 1;
         }
         for node in 0..n_nodes {
-            offsets[node + 1] += offsets[node];
+            in_offsets[node + 1] += in_offsets[node];
         }
-        let mut next_slot = offsets.clone();
-        let mut by_target = vec![(0u32, 0.0f64); edges.len()];
+        let mut next_slot = in_offsets[..n_nodes].to_vec();
+        let mut in_sources = vec![0u32; edges.len()];
+        let mut in_weights = vec![0.0f64; edges.len()];
         for &(source, target, weight) in edges {
             let slot = &mut next_slot[target as usize];
-            by_target[*slot] = (source, weight);
+            in_sources[*slot] = source;
+            in_weights[*slot] = weight;
             *slot += 1;
         }
 
-        // Sorting each run by (source, weight) makes the merged sums independent of input order.
-        let mut in_offsets = Vec::with_capacity(n_nodes + 1);
-        let mut in_sources = Vec::with_capacity(edges.len());
-        let mut in_weights = Vec::with_capacity(edges.len());
-        let mut out_weights = vec![0.0f64; n_nodes];
-        in_offsets.push(0);
+        // Each run is sorted by (source, weight), which makes the merged sums independent of
+        // input order, and parallel edges merged; runs move down over the merged ones' places.
+        let mut run = Vec::new();
+        let mut kept = 0;
         for target in 0..n_nodes {
-            let run = &mut by_target[offsets[target]..offsets[target + 1]];
-            run.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            let mut previous_source = None;
-            for &(source, weight) in run.iter() {
-                if previous_source == Some(source) {
-                    if let Some(last) = in_weights.last_mut() {
-                        *last += weight;
-                    }
+            let edges = in_offsets[target]..in_offsets[target + 1];
+            in_offsets[target] = kept;
+            run.clear();
+            let sources = in_sources[edges.clone()].iter().copied();
+            run.extend(sources.zip(in_weights[edges].iter().copied()));
+            run.sort_unstable_by(|a: &(u32, f64), b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            for &(source, weight) in &run {
+                if kept > in_offsets[target] && in_sources[kept - 1] == source {
+                    in_weights[kept - 1] += weight;
                 } else {
-                    in_sources.push(source);
-                    in_weights.push(weight);
-                    previous_source = Some(source);
+                    in_sources[kept] = source;
+                    in_weights[kept] = weight;
+                    kept += 1;
                 }
             }
-            in_offsets.push(in_sources.len());
         }
+        in_offsets[n_nodes] = kept;
+        in_sources.truncate(kept);
+        in_weights.truncate(kept);
+        let mut out_weights = vec![0.0f64; n_nodes];
         for (&source, &weight) in in_sources.iter().zip(&in_weights) {
             out_weights[source as usize] += weight;
         }
