@@ -137,12 +137,15 @@ impl Sql {
         _pool: &sqlx::Pool<DB>,
     ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
     where
-        DB: sqlx::Database,
+        DB: sqlx::Database + sqlx::database::HasStatementCache,
         O: for<'r> sqlx::FromRow<'r, DB::Row>,
         i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     {
-        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(self.text.clone()));
+        // Not kept as a prepared statement: after a few runs PostgreSQL would plan it once for
+        // any values, and a plan that cannot see the range and lists it reads summed over
+        // (weeks, days or hours) turned the map's 5 ms topic count into 500 ms.
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(self.text.clone())).persistent(false);
         for arg in &self.args {
             query = match arg {
                 Arg::Int(value) => query.bind(*value),
