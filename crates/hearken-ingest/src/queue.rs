@@ -33,7 +33,7 @@ impl QueueGauge {
 
     /// Reads the true depth from the store, and publishes it with the lag as metrics.
     pub async fn refresh(&self, store: &Store) -> Result<(), StoreError> {
-        let stats = store.queue_stats().await?;
+        let stats = store.queue_depth().await?;
         self.pending.store(stats.pending, Ordering::Relaxed);
         let lag = stats.oldest_pending_ingested_at.map_or(0.0, |ingested| {
             (chrono::Utc::now().timestamp_micros() - ingested).max(0) as f64 / 1e6

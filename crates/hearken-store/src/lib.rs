@@ -19,7 +19,7 @@ pub use model::{InsertOutcome, MentionFilter, PageCursor, StoredMention, TopicRe
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-use enrich::{EnrichedMention, FailureOutcome, QueueStats};
+use enrich::{EnrichedMention, FailureOutcome};
 use hearken_core::mention::NewMention;
 use influence::{
     AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, InteractionEdge, NewGeneration,
@@ -285,11 +285,6 @@ impl Store {
             return Ok(Vec::new());
         }
         dispatch!(self, store => store.authors_of(source, external_ids).await)
-    }
-
-    /// How many mentions wait, were enriched or dead-lettered, and the oldest wait.
-    pub async fn queue_stats(&self) -> Result<QueueStats, StoreError> {
-        dispatch!(self, store => store.queue_stats().await)
     }
 
     /// Closes every connection, waiting for those in use to be returned.

@@ -3,7 +3,7 @@
 
 use crate::enrich::rollup::{RollupDelta, RollupKey};
 use crate::enrich::spans::{Span, SpanKey};
-use crate::enrich::{CompletionRows, EnrichedMention, FailureOutcome, QueueStats, SYSTEM_ACTOR};
+use crate::enrich::{CompletionRows, EnrichedMention, FailureOutcome, SYSTEM_ACTOR};
 use crate::flat::select_columns;
 use crate::model::now_micros;
 use crate::{PgStore, StoreError, StoredMention};
@@ -226,20 +226,6 @@ impl PgStore {
         .fetch_all(self.pool())
         .await
         .map_err(StoreError::query("look up authors of mentions"))
-    }
-
-    pub(crate) async fn queue_stats(&self) -> Result<QueueStats, StoreError> {
-        let (pending, enriched, dead_lettered, oldest): (i64, i64, i64, Option<i64>) =
-            sqlx::query_as(crate::enrich::QUEUE_STATS)
-                .fetch_one(self.pool())
-                .await
-                .map_err(StoreError::query("read queue statistics"))?;
-        Ok(QueueStats {
-            pending,
-            enriched,
-            dead_lettered,
-            oldest_pending_ingested_at: oldest,
-        })
     }
 }
 

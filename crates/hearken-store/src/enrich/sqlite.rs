@@ -1,7 +1,7 @@
 //! The enrichment queue on SQLite: one writer at a time, so a claim is a single
 //! `UPDATE … RETURNING` statement, atomic without row locks.
 
-use crate::enrich::{CompletionRows, EnrichedMention, FailureOutcome, QueueStats, SYSTEM_ACTOR};
+use crate::enrich::{CompletionRows, EnrichedMention, FailureOutcome, SYSTEM_ACTOR};
 use crate::flat::select_columns;
 use crate::model::now_micros;
 use crate::{SqliteStore, StoreError, StoredMention};
@@ -266,19 +266,5 @@ impl SqliteStore {
             .fetch_all(self.pool())
             .await
             .map_err(StoreError::query("look up authors of mentions"))
-    }
-
-    pub(crate) async fn queue_stats(&self) -> Result<QueueStats, StoreError> {
-        let (pending, enriched, dead_lettered, oldest): (i64, i64, i64, Option<i64>) =
-            sqlx::query_as(crate::enrich::QUEUE_STATS)
-                .fetch_one(self.pool())
-                .await
-                .map_err(StoreError::query("read queue statistics"))?;
-        Ok(QueueStats {
-            pending,
-            enriched,
-            dead_lettered,
-            oldest_pending_ingested_at: oldest,
-        })
     }
 }
