@@ -240,15 +240,9 @@ fn routing_detail(departments: &[(String, f64)]) -> String {
     }
 }
 
-/// Counts by status and the ingestion time of the oldest pending mention, each answered from
-/// the `(status, id)` index rather than a scan; the same text in both dialects.
-const QUEUE_STATS: &str = "SELECT \
-    (SELECT COUNT(*) FROM mentions WHERE status = 1), \
-    (SELECT COUNT(*) FROM mentions WHERE status = 3), \
-    (SELECT ingested_at FROM mentions WHERE status = 1 ORDER BY id LIMIT 1), \
-    (SELECT COUNT(*) FROM mentions WHERE status = 2)";
-
-/// [`QUEUE_STATS`] without the count of enriched mentions.
+/// The pending and dead-lettered counts and the ingestion time of the oldest pending mention,
+/// each an index range of the `(status, id)` index as short as the queue; the same text in
+/// both dialects.
 const QUEUE_DEPTH: &str = "SELECT \
     (SELECT COUNT(*) FROM mentions WHERE status = 1), \
     (SELECT COUNT(*) FROM mentions WHERE status = 3), \
@@ -259,21 +253,23 @@ impl crate::Store {
     /// the enriched ones reads their whole stretch of the status index (about 100 ms at a
     /// million mentions): for `hearken status`, not for a gauge.
     pub async fn queue_stats(&self) -> Result<QueueStats, crate::StoreError> {
-        let (pending, dead_lettered, oldest, enriched): (i64, i64, Option<i64>, i64) =
-            crate::report::on_pool!(self, |pool| sqlx::query_as(QUEUE_STATS)
-                .fetch_one(pool)
-                .await
-                .map_err(crate::StoreError::query("read queue statistics")))?;
+        let depth = self.queue_depth().await?;
+        let enriched: i64 = crate::report::on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mentions WHERE status = 2"
+        )
+        .fetch_one(pool)
+        .await
+        .map_err(crate::StoreError::query("count enriched mentions")))?;
         Ok(QueueStats {
-            pending,
+            pending: depth.pending,
             enriched,
-            dead_lettered,
-            oldest_pending_ingested_at: oldest,
+            dead_lettered: depth.dead_lettered,
+            oldest_pending_ingested_at: depth.oldest_pending_ingested_at,
         })
     }
 
     /// How many mentions wait and were dead-lettered, and the oldest wait: what the ingest
-    /// gauge reads every second, each an index range as short as the queue.
+    /// gauge reads every second.
     pub async fn queue_depth(&self) -> Result<QueueDepth, crate::StoreError> {
         let (pending, dead_lettered, oldest): (i64, i64, Option<i64>) =
             crate::report::on_pool!(self, |pool| sqlx::query_as(QUEUE_DEPTH)
