@@ -801,10 +801,10 @@ pub(crate) async fn spikes(Session { dashboard, .. }: Session, RawQuery(query): 
     );
     let mut body = filter_form(filters, Some(&window), &context.departments, &topic_field);
     let series: Vec<Series> = volume.iter().map(count_series).collect();
-    let per = format!("mentions per {}", bucket_name(window.bucket));
+    let unit = bucket_name(window.bucket);
     body.push_str(&card(
-        &format!("Volume per {}", bucket_name(window.bucket)),
-        &svg::line_chart(&series, &per),
+        &format!("Volume per {unit}"),
+        &svg::line_chart(&series, &format!("mentions per {unit}")),
     ));
     let mut table = String::from(
         r#"<div class="table-wrap"><table class="stack spikes"><thead><tr><th>bucket</th><th>department</th><th>topic</th><th class="num">mentions</th><th class="num">baseline</th><th class="num">σ above</th></tr></thead><tbody>"#,

@@ -347,23 +347,14 @@ fn rollup_rows(sql: &mut Sql, from: Option<i64>, until: Option<i64>, coarsest: B
         BucketWidth::Day => 1,
         BucketWidth::Week => 2,
     };
-    let mut parts = Vec::new();
-    split_range(from, until, level, &mut parts);
+    let mut ranges: [Vec<Range>; 3] = Default::default();
+    split_range(from, until, level, &mut ranges);
     sql.push("(");
-    let mut tables = 0;
-    for (level, (_, table)) in LEVELS.iter().enumerate().rev() {
-        let ranges: Vec<(Option<i64>, Option<i64>)> = parts
-            .iter()
-            .filter(|part| part.0 == level)
-            .map(|part| (part.1, part.2))
-            .collect();
-        if ranges.is_empty() {
-            continue;
-        }
-        if tables > 0 {
+    let read = LEVELS.iter().zip(ranges).rev();
+    for (position, ((_, table), ranges)) in read.filter(|(_, r)| !r.is_empty()).enumerate() {
+        if position > 0 {
             sql.push(" UNION ALL ");
         }
-        tables += 1;
         sql.push("SELECT ")
             .push(ROLLUP_COLUMNS)
             .push(" FROM ")
@@ -381,17 +372,15 @@ fn rollup_rows(sql: &mut Sql, from: Option<i64>, until: Option<i64>, coarsest: B
     sql.push(") r");
 }
 
-/// Splits `[from, until)` into (level, start, end) parts: the whole buckets of `LEVELS[level]`
+/// A range of bucket starts, `[start, end)`, either end open when `None`.
+type Range = (Option<i64>, Option<i64>);
+
+/// Splits `[from, until)` into ranges per level of [`LEVELS`]: the whole buckets of `level`
 /// inside it, and the ends left over at the finer levels.
-fn split_range(
-    from: Option<i64>,
-    until: Option<i64>,
-    level: usize,
-    parts: &mut Vec<(usize, Option<i64>, Option<i64>)>,
-) {
+fn split_range(from: Option<i64>, until: Option<i64>, level: usize, ranges: &mut [Vec<Range>; 3]) {
     let width = LEVELS[level].0;
     if level == 0 {
-        parts.push((level, from, until));
+        ranges[level].push((from, until));
         return;
     }
     let first = from.map(|from| width.start_of(from + width.micros() - 1));
@@ -399,15 +388,15 @@ fn split_range(
     if let (Some(first), Some(end)) = (first, end)
         && first >= end
     {
-        split_range(from, until, level - 1, parts);
+        split_range(from, until, level - 1, ranges);
         return;
     }
-    parts.push((level, first, end));
+    ranges[level].push((first, end));
     for (start, stop) in [(from, first), (end, until)] {
         if let (Some(start), Some(stop)) = (start, stop)
             && start < stop
         {
-            split_range(Some(start), Some(stop), level - 1, parts);
+            split_range(Some(start), Some(stop), level - 1, ranges);
         }
     }
 }
