@@ -6,6 +6,7 @@ use crate::enrich::spans::{Span, SpanKey};
 use crate::enrich::{CompletionRows, EnrichedMention, FailureOutcome, SYSTEM_ACTOR};
 use crate::flat::select_columns;
 use crate::model::now_micros;
+use crate::report::MAP_VOICES;
 use crate::{PgStore, StoreError, StoredMention};
 use std::collections::BTreeMap;
 
@@ -290,9 +291,12 @@ async fn widen_spans(
         c.sentiment_sum.push(span.sentiment_sum);
         c.followers.push(span.followers);
     }
+    // A cell a ranked author speaks in for the first time becomes one of the map's voices.
+    // Writing map_voices waits while a new generation replaces them, and reads that
+    // generation's ranking afterwards.
     sqlx::query(
-        "INSERT INTO author_spans AS a (department, topic, source, handle, first_at, last_at, \
-         mention_count, sentiment_sum, followers) \
+        "WITH spans AS (INSERT INTO author_spans AS a (department, topic, source, handle, \
+         first_at, last_at, mention_count, sentiment_sum, followers) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], \
          $6::int8[], $7::int8[], $8::float8[], $9::int8[]) \
          ON CONFLICT (department, topic, source, handle) DO UPDATE SET \
@@ -300,7 +304,14 @@ async fn widen_spans(
          last_at = GREATEST(a.last_at, EXCLUDED.last_at), \
          mention_count = a.mention_count + EXCLUDED.mention_count, \
          sentiment_sum = a.sentiment_sum + EXCLUDED.sentiment_sum, \
-         followers = GREATEST(a.followers, EXCLUDED.followers)",
+         followers = GREATEST(a.followers, EXCLUDED.followers) \
+         RETURNING department, topic, source, handle) \
+         INSERT INTO map_voices (department, topic, place, source, handle) \
+         SELECT p.department, p.topic, s.place, p.source, p.handle FROM spans p \
+         JOIN influence_scores s ON s.source = p.source AND s.handle = p.handle \
+         WHERE s.generation = (SELECT MAX(generation) FROM influence_generations) \
+         AND s.place < $10 AND p.department <> '' AND p.topic <> '' \
+         ON CONFLICT DO NOTHING",
     )
     .bind(c.department)
     .bind(c.topic)
@@ -311,6 +322,7 @@ async fn widen_spans(
     .bind(c.mention_count)
     .bind(c.sentiment_sum)
     .bind(c.followers)
+    .bind(MAP_VOICES)
     .execute(tx)
     .await
     .map_err(StoreError::query("update author spans"))?;

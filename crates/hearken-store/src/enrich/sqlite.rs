@@ -4,6 +4,7 @@
 use crate::enrich::{CompletionRows, EnrichedMention, FailureOutcome, SYSTEM_ACTOR};
 use crate::flat::select_columns;
 use crate::model::now_micros;
+use crate::report::MAP_VOICES;
 use crate::{SqliteStore, StoreError, StoredMention};
 
 /// The statement adding one delta to a row of a rollup table, creating the row if need be.
@@ -205,6 +206,25 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query("update an author span"))?;
+            if key.department.is_empty() || key.topic.is_empty() {
+                continue;
+            }
+            // A cell a ranked author speaks in for the first time becomes one of the map's
+            // voices.
+            sqlx::query(
+                "INSERT INTO map_voices (department, topic, place, source, handle) \
+                 SELECT ?1, ?2, place, source, handle FROM influence_scores \
+                 WHERE generation = (SELECT MAX(generation) FROM influence_generations) \
+                 AND source = ?3 AND handle = ?4 AND place < ?5 ON CONFLICT DO NOTHING",
+            )
+            .bind(&key.department)
+            .bind(&key.topic)
+            .bind(&key.source)
+            .bind(&key.handle)
+            .bind(MAP_VOICES)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("add a voice to the map"))?;
         }
         for ((department, topic), count) in &rows.topic_totals {
             sqlx::query(

@@ -185,6 +185,32 @@ pub(crate) fn attach_topical(scores: &mut [AuthorScore], rows: Vec<TopicalRow>) 
     }
 }
 
+/// Each score's place in the ranking, 0 the best: by score, then source and handle.
+pub(crate) fn places(scores: &[AuthorScore]) -> Vec<i64> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&scores[a], &scores[b]);
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.source.cmp(&b.source))
+            .then_with(|| a.handle.cmp(&b.handle))
+    });
+    let mut places = vec![0; scores.len()];
+    for (place, index) in order.into_iter().enumerate() {
+        places[index] = place as i64;
+    }
+    places
+}
+
+/// The conversation map's voices are replaced with each generation: they are the cells that
+/// its [`MAP_VOICES`](crate::report::MAP_VOICES) highest ranked authors spoke in (`$1` the generation,
+/// `$2` the count). The same text in both dialects, run after clearing the table.
+pub(crate) const FILL_MAP_VOICES: &str = "INSERT INTO map_voices \
+    (department, topic, place, source, handle) \
+    SELECT a.department, a.topic, s.place, a.source, a.handle FROM influence_scores s \
+    JOIN author_spans a ON a.handle = s.handle AND a.source = s.source \
+    WHERE s.generation = $1 AND s.place < $2 AND a.department <> '' AND a.topic <> ''";
+
 /// How many older generations survive a swap besides the new one.
 pub(crate) const KEPT_PREVIOUS_GENERATIONS: i64 = 1;
 

@@ -1,10 +1,11 @@
 //! PostgreSQL: every batch is one `INSERT … SELECT FROM UNNEST(…)` statement.
 
 use crate::influence::{
-    AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, INTERACTION_PAGE,
-    InteractionEdge, KEPT_PREVIOUS_GENERATIONS, NewGeneration, NewInteraction, RankCursor,
-    TopicalRow, attach_topical, newest_per_author,
+    AuthorDepartment, AuthorProfile, AuthorScore, FILL_MAP_VOICES, GenerationInfo,
+    INTERACTION_PAGE, InteractionEdge, KEPT_PREVIOUS_GENERATIONS, NewGeneration, NewInteraction,
+    RankCursor, TopicalRow, attach_topical, newest_per_author, places,
 };
+use crate::report::MAP_VOICES;
 use crate::{PgStore, StoreError};
 
 /// Rows per statement when a generation is written, to keep each bind array moderate.
@@ -206,7 +207,12 @@ impl PgStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::query("number a score generation"))?;
-        for chunk in new.scores.chunks(SCORE_CHUNK) {
+        let places = places(new.scores);
+        for (chunk, places) in new
+            .scores
+            .chunks(SCORE_CHUNK)
+            .zip(places.chunks(SCORE_CHUNK))
+        {
             let mut c = ScoreColumns::default();
             for s in chunk {
                 c.push(s);
@@ -214,10 +220,10 @@ impl PgStore {
             sqlx::query(
                 "INSERT INTO influence_scores (generation, source, handle, score, reach_raw, \
                  reach_percentile, engagement_raw, engagement_percentile, authority_raw, \
-                 authority_percentile, recency_raw, recency_percentile) \
+                 authority_percentile, recency_raw, recency_percentile, place) \
                  SELECT $1, * FROM UNNEST($12::text[], $2::text[], $3::float8[], $4::float8[], \
                  $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], \
-                 $10::float8[], $11::float8[])",
+                 $10::float8[], $11::float8[], $13::int8[])",
             )
             .bind(generation)
             .bind(c.handle)
@@ -231,6 +237,7 @@ impl PgStore {
             .bind(c.recency_raw)
             .bind(c.recency_percentile)
             .bind(c.source)
+            .bind(places)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query("write scores"))?;
@@ -281,6 +288,23 @@ impl PgStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::query("record a score generation"))?;
+        // Blocks enrichment's additions to the map's voices until this commits: those made
+        // before are seen here, those after see the new ranking (see `widen_spans`).
+        for sql in [
+            "LOCK TABLE map_voices IN EXCLUSIVE MODE",
+            "DELETE FROM map_voices",
+        ] {
+            sqlx::query(sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("clear the map's voices"))?;
+        }
+        sqlx::query(FILL_MAP_VOICES)
+            .bind(generation)
+            .bind(MAP_VOICES)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("keep the map's voices"))?;
         let oldest_kept = generation - KEPT_PREVIOUS_GENERATIONS;
         for sql in [
             "DELETE FROM influence_topical WHERE generation < $1",

@@ -1,10 +1,11 @@
 //! SQLite: every batch is one transaction of prepared single-row statements.
 
 use crate::influence::{
-    AuthorDepartment, AuthorProfile, AuthorScore, GenerationInfo, INTERACTION_PAGE,
-    InteractionEdge, KEPT_PREVIOUS_GENERATIONS, NewGeneration, NewInteraction, RankCursor,
-    TopicalRow, attach_topical, newest_per_author,
+    AuthorDepartment, AuthorProfile, AuthorScore, FILL_MAP_VOICES, GenerationInfo,
+    INTERACTION_PAGE, InteractionEdge, KEPT_PREVIOUS_GENERATIONS, NewGeneration, NewInteraction,
+    RankCursor, TopicalRow, attach_topical, newest_per_author, places,
 };
+use crate::report::MAP_VOICES;
 use crate::{SqliteStore, StoreError};
 
 impl SqliteStore {
@@ -172,12 +173,12 @@ impl SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::query("number a score generation"))?;
-        for s in new.scores {
+        for (s, place) in new.scores.iter().zip(places(new.scores)) {
             sqlx::query(
                 "INSERT INTO influence_scores (generation, source, handle, score, reach_raw, \
                  reach_percentile, engagement_raw, engagement_percentile, authority_raw, \
-                 authority_percentile, recency_raw, recency_percentile) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 authority_percentile, recency_raw, recency_percentile, place) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )
             .bind(generation)
             .bind(&s.source)
@@ -191,6 +192,7 @@ impl SqliteStore {
             .bind(s.authority_percentile)
             .bind(s.recency_raw)
             .bind(s.recency_percentile)
+            .bind(place)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query("write a score"))?;
@@ -223,6 +225,16 @@ impl SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::query("record a score generation"))?;
+        sqlx::query("DELETE FROM map_voices")
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("clear the map's voices"))?;
+        sqlx::query(FILL_MAP_VOICES)
+            .bind(generation)
+            .bind(MAP_VOICES)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("keep the map's voices"))?;
         let oldest_kept = generation - KEPT_PREVIOUS_GENERATIONS;
         for sql in [
             "DELETE FROM influence_topical WHERE generation < ?1",

@@ -376,29 +376,21 @@ impl Store {
             (None, None) => None,
         };
         let cells_sql = sql::map_cells(from, until, departments.as_deref(), topics.as_deref());
-        let cells: Vec<(String, String, i64, f64)> = cells_sql
+        let cells: Vec<(String, String, i64, f64, Option<String>)> = cells_sql
             .fetch_all(self, "read the conversation map")
             .await?;
         let mut map: Vec<MapCell> = cells
             .into_iter()
             .map(
-                |(department, topic, mention_count, sentiment_sum)| MapCell {
+                |(department, topic, mention_count, sentiment_sum, top_voice)| MapCell {
                     department,
                     topic,
                     mention_count,
                     sentiment_sum,
-                    top_voice: String::new(),
+                    top_voice: top_voice.unwrap_or_default(),
                 },
             )
             .collect();
-        let mut top = self
-            .cell_voices(topics.as_deref(), department, from, until)
-            .await?;
-        for cell in &mut map {
-            if let Some(handle) = top.remove(&(cell.department.clone(), cell.topic.clone())) {
-                cell.top_voice = handle;
-            }
-        }
         map.sort_by(|a, b| {
             a.department
                 .cmp(&b.department)
@@ -449,47 +441,6 @@ impl Store {
             page = (page * 2).min(4096);
         }
         Ok(counted.into_iter().map(|(_, topic)| topic).collect())
-    }
-
-    /// The top voice of each requested cell: the best ranked of the generation's
-    /// [`MAP_VOICES`] highest ranked authors who spoke in it, if any did. Bounded so that the
-    /// map reads a known number of authors' mentions, never every speaker of a sparse cell.
-    async fn cell_voices(
-        &self,
-        topics: Option<&[String]>,
-        department: Option<&str>,
-        from: Option<i64>,
-        until: Option<i64>,
-    ) -> Result<BTreeMap<(String, String), String>, StoreError> {
-        let mut top = BTreeMap::new();
-        let Some(generation) = self.current_generation().await? else {
-            return Ok(top);
-        };
-        let ranked = self
-            .ranked_authors(generation.generation, None, 0, MAP_VOICES)
-            .await?;
-        let rank: HashMap<(String, String), usize> = ranked
-            .iter()
-            .enumerate()
-            .map(|(position, s)| ((s.source.clone(), s.handle.clone()), position))
-            .collect();
-        let handles: Vec<String> = ranked.iter().map(|s| s.handle.clone()).collect();
-        let speakers_sql = sql::cell_speakers(&handles, topics, department, from, until);
-        let speakers: Vec<(String, String, String, String)> = speakers_sql
-            .fetch_all(self, "find the conversation map's top voices")
-            .await?;
-        let mut ranked_speakers: Vec<(usize, String, String, String)> = speakers
-            .into_iter()
-            .filter_map(|(department, topic, source, handle)| {
-                let position = *rank.get(&(source, handle.clone()))?;
-                Some((position, department, topic, handle))
-            })
-            .collect();
-        ranked_speakers.sort();
-        for (_, department, topic, handle) in ranked_speakers {
-            top.entry((department, topic)).or_insert(handle);
-        }
-        Ok(top)
     }
 
     /// A page of the generation's scores in top-voice order, without topical authority.

@@ -497,8 +497,9 @@ fn rollup_range(sql: &mut Sql, from: Option<i64>, until: Option<i64>) {
     }
 }
 
-/// The volume and summed sentiment of each cell (department, topic) over `[from, until)`:
-/// only `departments` and `topics` when given, every department's otherwise.
+/// The volume, summed sentiment and top voice of each cell (department, topic) over
+/// `[from, until)`: only `departments` and `topics` when given, every department's otherwise.
+/// The top voice is the best placed of the cell's map voices whose span meets the range.
 pub(crate) fn map_cells(
     from: Option<i64>,
     until: Option<i64>,
@@ -506,7 +507,20 @@ pub(crate) fn map_cells(
     topics: Option<&[String]>,
 ) -> Sql {
     let mut sql = Sql::new(
-        "SELECT department, value, CAST(SUM(mention_count) AS BIGINT), SUM(sentiment_sum) FROM ",
+        "SELECT c.department, c.topic, c.mention_count, c.sentiment_sum, (SELECT a.handle \
+         FROM map_voices v JOIN author_spans a ON a.department = v.department \
+         AND a.topic = v.topic AND a.source = v.source AND a.handle = v.handle \
+         WHERE v.department = c.department AND v.topic = c.topic",
+    );
+    span_in_range(
+        &mut sql,
+        &ReportFilter::window(from, until, None),
+        MENTION_IN_CELL,
+    );
+    sql.push(
+        " ORDER BY v.place LIMIT 1) FROM (SELECT department, value AS topic, \
+         CAST(SUM(mention_count) AS BIGINT) AS mention_count, \
+         SUM(sentiment_sum) AS sentiment_sum FROM ",
     );
     rollup_rows(&mut sql, from, until, BucketWidth::Week);
     sql.push(" WHERE dimension = ").int(Dimension::Topic as i64);
@@ -517,7 +531,7 @@ pub(crate) fn map_cells(
     if let Some(topics) = topics {
         sql.push(" AND value IN ").list(topics);
     }
-    sql.push(" GROUP BY department, value");
+    sql.push(" GROUP BY department, value) c");
     sql
 }
 
@@ -562,37 +576,11 @@ pub(crate) fn topic_counts(
     sql
 }
 
-/// The cells (department, topic) each of `handles` (lower case) spoke in within
-/// `[from, until)`, from their spans, with the speaker's source and handle: only `topics` and
-/// `department` when given.
-pub(crate) fn cell_speakers(
-    handles: &[String],
-    topics: Option<&[String]>,
-    department: Option<&str>,
-    from: Option<i64>,
-    until: Option<i64>,
-) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT a.department, a.topic, a.source, a.handle FROM author_spans a WHERE a.handle IN ",
-    );
-    sql.list(handles)
-        .push(" AND a.department <> '' AND a.topic <> ''");
-    if let Some(topics) = topics {
-        sql.push(" AND a.topic IN ").list(topics);
-    }
-    if let Some(department) = department {
-        sql.push(" AND a.department = ").text(department);
-    }
-    span_in_range(
-        &mut sql,
-        &ReportFilter::window(from, until, None),
-        " AND EXISTS (SELECT 1 FROM mention_departments d WHERE d.mention_id = m.id \
-         AND d.department = a.department) AND (EXISTS (SELECT 1 FROM mention_topics t \
-         WHERE t.topic = a.topic AND t.mention_id = m.id) OR EXISTS (SELECT 1 \
-         FROM mention_key_topics k WHERE k.mention_id = m.id AND k.topic = a.topic))",
-    );
-    sql
-}
+/// A mention of `m` in the cell of span `a`.
+const MENTION_IN_CELL: &str = " AND EXISTS (SELECT 1 FROM mention_departments d \
+    WHERE d.mention_id = m.id AND d.department = a.department) AND (EXISTS (SELECT 1 \
+    FROM mention_topics t WHERE t.topic = a.topic AND t.mention_id = m.id) OR EXISTS \
+    (SELECT 1 FROM mention_key_topics k WHERE k.mention_id = m.id AND k.topic = a.topic))";
 
 /// A page of the generation's authors in top-voice order: by composite score, or within a
 /// department by topical authority first (authors without any follow by composite score).
@@ -616,12 +604,12 @@ pub(crate) fn ranked_authors(
             .text(department)
             .push(" WHERE s.generation = ")
             .int(generation)
-            .push(" ORDER BY COALESCE(t.raw, -1.0) DESC, s.score DESC, s.source, s.handle");
+            .push(" ORDER BY COALESCE(t.raw, -1.0) DESC, s.place");
         }
         None => {
             sql.push(" WHERE s.generation = ")
                 .int(generation)
-                .push(" ORDER BY s.score DESC, s.source, s.handle");
+                .push(" ORDER BY s.place");
         }
     }
     sql.push(" LIMIT ").int(limit).push(" OFFSET ").int(offset);

@@ -957,6 +957,8 @@ struct Kept {
     hourly_totals: Vec<RollupRow>,
     spans: Vec<SpanRow>,
     topics: Vec<(String, String, i64)>,
+    places: Vec<(i64, String, String, i64)>,
+    voices: Vec<(String, String, i64, String, String)>,
 }
 
 async fn kept(store: &Store) -> Kept {
@@ -972,6 +974,8 @@ async fn kept(store: &Store) -> Kept {
         CAST(ROUND(sentiment_sum * 1000) AS BIGINT), followers FROM author_spans \
         ORDER BY 1, 2, 3, 4";
     let topics = "SELECT department, topic, mention_count FROM topic_totals ORDER BY 1, 2";
+    let places = "SELECT generation, source, handle, place FROM influence_scores ORDER BY 1, 2, 3";
+    let voices = "SELECT department, topic, place, source, handle FROM map_voices ORDER BY 1, 2, 3";
     on_store!(store, |pool| {
         Kept {
             daily: sqlx::query_as(sqlx::AssertSqlSafe(daily))
@@ -988,6 +992,8 @@ async fn kept(store: &Store) -> Kept {
                 .unwrap(),
             spans: sqlx::query_as(spans).fetch_all(pool).await.unwrap(),
             topics: sqlx::query_as(topics).fetch_all(pool).await.unwrap(),
+            places: sqlx::query_as(places).fetch_all(pool).await.unwrap(),
+            voices: sqlx::query_as(voices).fetch_all(pool).await.unwrap(),
         }
     })
 }
@@ -996,20 +1002,34 @@ async fn kept(store: &Store) -> Kept {
 /// their mentions in the cell there, against the best ranked speaker found in the mentions; and
 /// what each top voice said in those ranges.
 /// Runs after the late mentions above: alice speaks in pr/acme at 10:00 and 23:00 on the
-/// first day; dave, who has no score, at 15:00.
+/// first day; dave, who has no score, at 15:00; carol, ranked above alice, first speaks in it
+/// at noon on the second day, after the generation was saved.
 async fn map_voices_over_ranges_agree_with_the_mentions(store: &Store) {
-    const DAVE: [Seed; 1] = [Seed {
-        author: "dave",
-        followers: 10,
-        hour: 15,
-        departments: &[("pr", 0.7)],
-        compound: 0.1,
-        topic: "acme",
-        key_topics: &["#fail"],
-        place: ("US", "", ""),
-        priority: 0.3,
-    }];
-    enrich(store, &DAVE, SEEDS.len() + 2).await;
+    const LATE: [Seed; 2] = [
+        Seed {
+            author: "dave",
+            followers: 10,
+            hour: 15,
+            departments: &[("pr", 0.7)],
+            compound: 0.1,
+            topic: "acme",
+            key_topics: &["#fail"],
+            place: ("US", "", ""),
+            priority: 0.3,
+        },
+        Seed {
+            author: "carol",
+            followers: 20,
+            hour: 36,
+            departments: &[("pr", 0.6)],
+            compound: -0.2,
+            topic: "acme",
+            key_topics: &[],
+            place: ("US", "", ""),
+            priority: 0.4,
+        },
+    ];
+    enrich(store, &LATE, SEEDS.len() + 2).await;
     // The generation saved by `conversation_map_and_top_voices`, best first.
     let ranking = ["bob", "carol", "alice"];
     let d0 = day_start();
@@ -1090,22 +1110,28 @@ async fn map_voices_over_ranges_agree_with_the_mentions(store: &Store) {
 }
 
 /// A store enriched before migration 0007 has no day rows, engagement, author spans or topic
-/// totals, and one enriched before 0008 no spans per map cell; the migrations' backfills must
-/// rebuild exactly what completing the same mentions keeps (0008 rebuilds every span).
+/// totals, one enriched before 0008 no spans per map cell, and one scored before 0009 no
+/// places in the ranking or map voices; the migrations' backfills must rebuild exactly what
+/// completing the same mentions and saving the generation keeps (0008 rebuilds every span).
+/// The map's voices include those that enrichment added after the generation was saved.
 async fn migration_rebuilds_what_completion_kept(store: &Store) {
     let migrations = match store {
         Store::Postgres(_) => [
             include_str!("../../migrations/postgres/0007_daily_rollups.sql"),
             include_str!("../../migrations/postgres/0008_read_paths.sql"),
+            include_str!("../../migrations/postgres/0009_map_voices.sql"),
         ],
         Store::Sqlite(_) => [
             include_str!("../../migrations/sqlite/0007_daily_rollups.sql"),
             include_str!("../../migrations/sqlite/0008_read_paths.sql"),
+            include_str!("../../migrations/sqlite/0009_map_voices.sql"),
         ],
     };
     let before = kept(store).await;
     assert!(!before.daily.is_empty() && !before.spans.is_empty() && !before.topics.is_empty());
     assert!(!before.weekly.is_empty());
+    assert!(before.places.iter().any(|(_, _, _, place)| *place > 0));
+    assert!(!before.voices.is_empty());
     assert!(
         before.spans.iter().any(|span| !span.1.is_empty()),
         "spans per map cell kept"
@@ -1119,6 +1145,8 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
         "DELETE FROM rollups_weekly",
         "DELETE FROM author_spans",
         "DELETE FROM topic_totals",
+        "DELETE FROM map_voices",
+        "UPDATE influence_scores SET place = 0",
         "UPDATE rollups SET like_count = 0, repost_count = 0, reply_count = 0, quote_count = 0, \
          view_count = 0",
     ];
@@ -1139,7 +1167,7 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
         .position(|statement| statement.starts_with("INSERT INTO author_spans"))
         .unwrap();
     backfill.remove(superseded);
-    assert_eq!(backfill.len(), 5, "{backfill:?}");
+    assert_eq!(backfill.len(), 7, "{backfill:?}");
     for statement in forget.into_iter().chain(backfill) {
         on_store!(store, |pool| {
             sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
