@@ -13,7 +13,7 @@
 # usage: bench/report/run.sh [N] [CLIENTS] [REQUESTS]
 # HEARKEN_BENCH_DIR=dir keeps the stores there; with HEARKEN_BENCH_REUSE=1 a second run skips
 # seeding and only measures. HEARKEN_BENCH_STORES (default "postgres sqlite") names the stores
-# to seed and measure.
+# to seed and measure. HEARKEN_BENCH_BASELINE=0 leaves the plain GROUP BYs out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000000}

@@ -2,9 +2,10 @@
 //! costs one round trip per batch rather than per mention.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use hearken_core::mention::NewMention;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::StoreError;
 use crate::flat::{FlatMention, insert_columns, select_columns};
@@ -23,15 +24,23 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let connect_error = |source| StoreError::Connect {
+            backend: "postgres",
+            source,
+        };
+        // Reports are short reads by index, served to many clients at once: starting parallel
+        // workers for one took longer than the whole read (15 of the map's 25 ms at a million
+        // mentions), and under concurrent load workers only contend for the same cores. The
+        // few long statements (a recompute's author departments) run in the background.
+        let options = PgConnectOptions::from_str(url)
+            .map_err(connect_error)?
+            .options([("max_parallel_workers_per_gather", "0")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(std::time::Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
-            .map_err(|source| StoreError::Connect {
-                backend: "postgres",
-                source,
-            })?;
+            .map_err(connect_error)?;
         // The migrator holds an advisory lock, so replicas starting together migrate once.
         MIGRATOR
             .run(&pool)

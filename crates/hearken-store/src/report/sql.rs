@@ -506,11 +506,13 @@ pub(crate) fn map_cells(
     departments: Option<&[String]>,
     topics: Option<&[String]>,
 ) -> Sql {
+    // The span is looked up by a scalar probe: as a join, PostgreSQL read every span of the
+    // cell for each of its voices.
     let mut sql = Sql::new(
-        "SELECT c.department, c.topic, c.mention_count, c.sentiment_sum, (SELECT a.handle \
-         FROM map_voices v JOIN author_spans a ON a.department = v.department \
-         AND a.topic = v.topic AND a.source = v.source AND a.handle = v.handle \
-         WHERE v.department = c.department AND v.topic = c.topic",
+        "SELECT c.department, c.topic, c.mention_count, c.sentiment_sum, (SELECT v.handle \
+         FROM map_voices v WHERE v.department = c.department AND v.topic = c.topic \
+         AND (SELECT 1 FROM author_spans a WHERE a.department = v.department \
+         AND a.topic = v.topic AND a.source = v.source AND a.handle = v.handle",
     );
     span_in_range(
         &mut sql,
@@ -518,7 +520,7 @@ pub(crate) fn map_cells(
         MENTION_IN_CELL,
     );
     sql.push(
-        " ORDER BY v.place LIMIT 1) FROM (SELECT department, value AS topic, \
+        ") IS NOT NULL ORDER BY v.place LIMIT 1) FROM (SELECT department, value AS topic, \
          CAST(SUM(mention_count) AS BIGINT) AS mention_count, \
          SUM(sentiment_sum) AS sentiment_sum FROM ",
     );
