@@ -32,9 +32,16 @@ impl PgStore {
         // workers for one took longer than the whole read (15 of the map's 25 ms at a million
         // mentions), and under concurrent load workers only contend for the same cores. The
         // few long statements (a recompute's author departments) run in the background.
+        // Prepared statements are planned for their values at every run: after five runs
+        // PostgreSQL would otherwise settle on a plan for any values, and one that cannot see a
+        // report's range and lists read every week and day row (the map's 5 ms topic count
+        // took 500 ms).
         let options = PgConnectOptions::from_str(url)
             .map_err(connect_error)?
-            .options([("max_parallel_workers_per_gather", "0")]);
+            .options([
+                ("max_parallel_workers_per_gather", "0"),
+                ("plan_cache_mode", "force_custom_plan"),
+            ]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(std::time::Duration::from_secs(10))

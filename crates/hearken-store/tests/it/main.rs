@@ -95,5 +95,24 @@ async fn postgres_contract() {
     }
     if let Some(store) = postgres().await {
         report::run(&store).await;
+        planner_settings_hold(&store).await;
+    }
+}
+
+/// Pooled connections plan prepared statements for their values and start no parallel
+/// workers (see `PgStore::connect`).
+async fn planner_settings_hold(store: &Store) {
+    let Store::Postgres(store) = store else {
+        unreachable!("PostgreSQL only")
+    };
+    for (setting, expected) in [
+        ("max_parallel_workers_per_gather", "0"),
+        ("plan_cache_mode", "force_custom_plan"),
+    ] {
+        let value: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW {setting}")))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(value, expected, "{setting}");
     }
 }
