@@ -318,7 +318,7 @@ impl Weights {
 
     /// Starts loading the row of `bucket`, so that [`Self::accumulate`] finds it cached.
     fn prefetch_row(&self, bucket: u32) {
-        prefetch(&self.quantised[self.row_start(bucket)]);
+        crate::prefetch(&self.quantised[self.row_start(bucket)]);
     }
 
     /// Scores from fixed-point sums to be divided by `norm`, into `out`: departments then
@@ -619,8 +619,8 @@ impl WordCache {
             return;
         }
         let set = Self::set_of(hash);
-        prefetch(&self.sets[set]);
-        prefetch(&self.blocks[set * 2 * self.lines]);
+        crate::prefetch(&self.sets[set]);
+        crate::prefetch(&self.blocks[set * 2 * self.lines]);
     }
 
     /// Adds the block of `word` (hashed `hash`, [`cacheable`]) to `sums` and returns its
@@ -705,24 +705,6 @@ fn word_block(
         weights.accumulate(bucket, value, block);
     }
     squares
-}
-
-/// Asks the processor to start loading the cache line at `item`; a hint, with no effect on
-/// results.
-///
-/// On x86-64 this is a prefetch instruction rather than a load: a load holds its place in the
-/// reorder buffer until its data arrives, which caps how many misses overlap, while a
-/// prefetch retires at once.
-fn prefetch<T>(item: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: SSE is part of the x86-64 baseline, and a prefetch only hints: it reads
-    // nothing into the program and cannot fault, whatever the address.
-    unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(item).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = item;
 }
 
 impl Model {

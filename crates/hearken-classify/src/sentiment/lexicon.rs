@@ -12,7 +12,7 @@ const EMOJI_LEXICON: &str = include_str!("../../data/vader/emoji_utf8_lexicon.tx
 pub(crate) struct Lexicons {
     /// Lower-cased token → mean valence. Keys that contain upper-case letters or spaces are
     /// kept as the reference keeps them, although lookups (lower-cased single tokens) never hit them.
-    pub(crate) valence: HashMap<&'static str, f64, FastHash>,
+    pub(crate) valence: Valences,
     /// Emoji → description. Only single code points are kept: the reference substitutes
     /// character by character, so multi-code-point keys (flags, skin tones, ZWJ sequences)
     /// can never match.
@@ -20,7 +20,7 @@ pub(crate) struct Lexicons {
 }
 
 pub(crate) static LEXICONS: LazyLock<Lexicons> = LazyLock::new(|| Lexicons {
-    valence: valence_entries(VADER_LEXICON).collect(),
+    valence: Valences::new(valence_entries(VADER_LEXICON)),
     emoji: emoji_entries(EMOJI_LEXICON)
         .filter_map(|(emoji, description)| single_char(emoji).map(|c| (c, description)))
         .collect(),
@@ -66,6 +66,107 @@ impl Hasher for FxHasher {
 
     fn finish(&self) -> u64 {
         self.hash
+    }
+}
+
+/// Token → valence, by open addressing on the token's hash. Most tokens of a text are not in
+/// the lexicon, and a lookup that misses reads one 8-byte slot of a 128 KB table (the
+/// entries, 180 KB, only on a likely hit), which the caller can ask for early with
+/// [`Valences::prefetch`], so that a text's lookups wait for memory together.
+#[derive(Debug)]
+pub(crate) struct Valences {
+    slots: Vec<Slot>,
+    entries: Vec<(&'static str, f64)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// The lower half of the key's hash, to skip most keys that differ without reading them.
+    tag: u32,
+    /// Index in `entries`; `EMPTY_SLOT` for none.
+    entry: u32,
+}
+
+const EMPTY_SLOT: u32 = u32::MAX;
+
+impl Valences {
+    /// The table of `(token, valence)` pairs; a later duplicate wins, as in the reference's
+    /// dict.
+    fn new(pairs: impl Iterator<Item = (&'static str, f64)>) -> Self {
+        let mut table = Self {
+            slots: Vec::new(),
+            entries: Vec::new(),
+        };
+        let pairs: Vec<_> = pairs.collect();
+        // At most half full, so that a miss rarely probes past its first slot's line.
+        let slots = (pairs.len() * 2).next_power_of_two();
+        table.slots = vec![
+            Slot {
+                tag: 0,
+                entry: EMPTY_SLOT
+            };
+            slots
+        ];
+        for (token, valence) in pairs {
+            let hash = Self::hash(token);
+            match table.find(token, hash) {
+                Ok(entry) => table.entries[entry].1 = valence,
+                Err(slot) => {
+                    table.slots[slot] = Slot {
+                        tag: hash as u32,
+                        entry: table.entries.len() as u32,
+                    };
+                    table.entries.push((token, valence));
+                }
+            }
+        }
+        table
+    }
+
+    /// The hash [`Self::get`] and [`Self::prefetch`] take.
+    pub(crate) fn hash(token: &str) -> u64 {
+        let mut hasher = FxHasher::default();
+        hasher.write(token.as_bytes());
+        hasher.write_u8(0xff);
+        hasher.finish()
+    }
+
+    /// From the hash's upper half: the multiply leaves the lower bits poorly mixed.
+    fn first_slot(&self, hash: u64) -> usize {
+        (hash >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    /// The entry of `token` or the empty slot where it belongs.
+    fn find(&self, token: &str, hash: u64) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let tag = hash as u32;
+        let mut slot = self.first_slot(hash);
+        loop {
+            let Slot { tag: known, entry } = self.slots[slot];
+            if entry == EMPTY_SLOT {
+                return Err(slot);
+            }
+            if known == tag && self.entries[entry as usize].0 == token {
+                return Ok(entry as usize);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /// The valence of `token`, whose [`Self::hash`] is `hash`.
+    pub(crate) fn get(&self, token: &str, hash: u64) -> Option<f64> {
+        self.find(token, hash)
+            .ok()
+            .map(|entry| self.entries[entry].1)
+    }
+
+    /// Asks the processor to start loading the first slot of `hash`.
+    pub(crate) fn prefetch(&self, hash: u64) {
+        crate::prefetch(&self.slots[self.first_slot(hash)]);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
     }
 }
 
@@ -128,8 +229,10 @@ mod tests {
     #[test]
     fn lexicon_values_are_the_file_means() {
         let lexicons = &*LEXICONS;
-        assert_eq!(lexicons.valence.get("good"), Some(&1.9));
-        assert_eq!(lexicons.valence.get(":)"), Some(&2.0));
+        let valence = |token| lexicons.valence.get(token, Valences::hash(token));
+        assert_eq!(valence("good"), Some(1.9));
+        assert_eq!(valence(":)"), Some(2.0));
+        assert_eq!(valence("goodx"), None);
         assert_eq!(lexicons.emoji.get(&'💘'), Some(&"heart with arrow"));
     }
 }
