@@ -19,6 +19,7 @@ pub mod grpc;
 pub mod io;
 pub mod lang;
 mod model;
+mod packed;
 pub mod sentiment;
 pub mod taxonomy;
 pub mod topics;
