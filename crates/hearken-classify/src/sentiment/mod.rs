@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::ops::Range;
 
-use lexicon::{LEXICONS, Lexicons, Valences};
+use lexicon::{LEXICONS, Lexicons, Vocabulary};
 use rules::Word;
 
 /// Compound score at or above which a text is positive (and at or below whose negation it is
@@ -77,7 +77,7 @@ pub struct Vader {
 impl fmt::Debug for Vader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Vader")
-            .field("lexicon_entries", &self.lexicons.valence.len())
+            .field("vocabulary_entries", &self.lexicons.vocabulary.len())
             .field("emoji_entries", &self.lexicons.emoji.len())
             .finish()
     }
@@ -121,9 +121,9 @@ impl Vader {
             };
             let start = lowered.len();
             pystr::push_lowercase(lowered, word);
-            let hash = Valences::hash(&lowered[start..]);
+            let hash = Vocabulary::hash(&lowered[start..]);
             // Most lookups miss the cache: start them all before the first is needed.
-            self.lexicons.valence.prefetch(hash);
+            self.lexicons.vocabulary.prefetch(hash);
             tokens.push(Token {
                 is_upper: pystr::is_upper(word),
                 range: start..lowered.len(),
@@ -134,11 +134,13 @@ impl Vader {
             .iter()
             .map(|token| {
                 let lower = &lowered[token.range.clone()];
+                let entry = self.lexicons.vocabulary.get(lower, token.hash);
                 Word {
                     is_upper: token.is_upper,
                     lower,
-                    valence: self.lexicons.valence.get(lower, token.hash),
-                    booster: rules::booster(lower),
+                    valence: entry.valence,
+                    booster: entry.booster,
+                    negation: entry.negation || lower.contains("n't"),
                 }
             })
             .collect();
