@@ -1152,8 +1152,11 @@ mod tests {
                         let mut workspace = Workspace::default();
                         workspace.cache.use_for(&shipped);
                         all_started.wait();
+                        // Read before checking: a thread without a cache takes one that
+                        // another thread gives back on finishing, when it next changes model.
+                        let granted = workspace.cache.granted;
                         check(&mut workspace);
-                        workspace.cache.granted
+                        granted
                     })
                 })
                 .collect();
