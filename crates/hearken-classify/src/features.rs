@@ -135,18 +135,21 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    /// Calls `f` with every word of the text last collected, in order: the word, its hash,
-    /// its count in the text (the value of its `w:` entry), the position of that entry in
-    /// `features`, and buffers for its n-grams.
-    pub(crate) fn for_each_word(&mut self, mut f: impl FnMut(&str, u64, f32, usize, &mut Grams)) {
-        for ((word, &count), &entry) in self
-            .words
+    /// The words of the text last collected, in order: each with its hash and the position
+    /// of its `w:` entry in `features`.
+    pub(crate) fn words(&self) -> impl Iterator<Item = (&str, u64, usize)> {
+        self.words
             .iter()
-            .zip(&self.word_counts)
             .zip(&self.word_entries)
-        {
+            .map(|(word, &entry)| (&self.lowered[word.range.clone()], word.hash, entry as usize))
+    }
+
+    /// Calls `f` with every word of the text last collected, in order: the word, its hash,
+    /// its count in the text (the value of its `w:` entry), and buffers for its n-grams.
+    pub(crate) fn for_each_word(&mut self, mut f: impl FnMut(&str, u64, f32, &mut Grams)) {
+        for (word, &count) in self.words.iter().zip(&self.word_counts) {
             let text = &self.lowered[word.range.clone()];
-            f(text, word.hash, count, entry as usize, &mut self.grams);
+            f(text, word.hash, count, &mut self.grams);
         }
     }
 }

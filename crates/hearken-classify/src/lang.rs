@@ -6,6 +6,10 @@
 //! must have at least two hits and beat the runner-up clearly, otherwise the answer is the
 //! empty string ("unknown"), which is better than a guess for short posts.
 
+use std::sync::LazyLock;
+
+use crate::packed::{MAX_PACKED_BYTES, PackedTable};
+
 /// Latin-script languages and their most frequent function words, lowercase. Words shared
 /// by several languages count for each of them.
 const PROFILES: &[(&str, &[&str])] = &[
@@ -115,7 +119,7 @@ pub fn detect(text: &str) -> &'static str {
         let (mut packed, mut len, mut apostrophe) = (0u64, 0usize, false);
         for &byte in text.as_bytes().iter().chain([&b' ']) {
             if byte.is_ascii_alphabetic() {
-                if len < MAX_FUNCTION_WORD_BYTES {
+                if len < MAX_PACKED_BYTES {
                     packed |= u64::from(byte.to_ascii_lowercase()) << (8 * len);
                 }
                 len += 1;
@@ -123,8 +127,8 @@ pub fn detect(text: &str) -> &'static str {
                 apostrophe = true;
                 len += 1;
             } else {
-                if len > 0 && len <= MAX_FUNCTION_WORD_BYTES && !apostrophe {
-                    count(FUNCTION_WORDS.languages_of(packed));
+                if len > 0 && len <= MAX_PACKED_BYTES && !apostrophe {
+                    count(FUNCTION_WORDS.get(packed));
                 }
                 (packed, len, apostrophe) = (0, 0, false);
             }
@@ -132,12 +136,12 @@ pub fn detect(text: &str) -> &'static str {
     } else {
         let mut word = String::new();
         for raw in text.split(|c: char| !(c.is_alphabetic() || c == '\'')) {
-            if raw.is_empty() || raw.contains('\'') || raw.len() > 4 * MAX_FUNCTION_WORD_BYTES {
+            if raw.is_empty() || raw.contains('\'') || raw.len() > 4 * MAX_PACKED_BYTES {
                 continue;
             }
             word.clear();
             word.extend(raw.chars().flat_map(char::to_lowercase));
-            count(FUNCTION_WORDS.languages(&word));
+            count(FUNCTION_WORDS.get_word(&word));
         }
     }
     // The first language with the most hits (the profiles' order breaks ties), and the
@@ -164,65 +168,14 @@ pub fn detect(text: &str) -> &'static str {
     }
 }
 
-/// The longest function word, in bytes.
-const MAX_FUNCTION_WORD_BYTES: usize = 8;
-
-/// Every function word of the profiles, packed into a `u64` (its bytes, zero-padded), with
-/// a bit per language that uses it: one multiply and one or two compares per word of a text.
-struct FunctionWords {
-    /// Open addressing; a zero key is an empty slot.
-    slots: Vec<(u64, u16)>,
-}
-
-static FUNCTION_WORDS: std::sync::LazyLock<FunctionWords> =
-    std::sync::LazyLock::new(FunctionWords::build);
-
-impl FunctionWords {
-    fn build() -> Self {
-        let mut table = Self {
-            slots: vec![(0, 0); 1024],
-        };
-        for (language, (_, words)) in PROFILES.iter().enumerate() {
-            for word in words.iter() {
-                let key = pack(word).unwrap_or_else(|| panic!("{word:?} is too long"));
-                let slot = table.find(key);
-                table.slots[slot].0 = key;
-                table.slots[slot].1 |= 1 << language;
-            }
-        }
-        table
-    }
-
-    /// The slot holding `key`, or the empty slot where it belongs.
-    fn find(&self, key: u64) -> usize {
-        let mask = self.slots.len() - 1;
-        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & mask;
-        while self.slots[slot].0 != 0 && self.slots[slot].0 != key {
-            slot = (slot + 1) & mask;
-        }
-        slot
-    }
-
-    /// Bit `i` is set when `word` (lowercase) is a function word of `PROFILES[i]`.
-    fn languages(&self, word: &str) -> u16 {
-        pack(word).map_or(0, |key| self.languages_of(key))
-    }
-
-    /// [`Self::languages`] of a word already packed.
-    fn languages_of(&self, key: u64) -> u16 {
-        self.slots[self.find(key)].1
-    }
-}
-
-fn pack(word: &str) -> Option<u64> {
-    let bytes = word.as_bytes();
-    if bytes.is_empty() || bytes.len() > MAX_FUNCTION_WORD_BYTES {
-        return None;
-    }
-    let mut buf = [0u8; 8];
-    buf[..bytes.len()].copy_from_slice(bytes);
-    Some(u64::from_le_bytes(buf))
-}
+/// Every function word of the profiles, with a bit per language that uses it.
+static FUNCTION_WORDS: LazyLock<PackedTable<u16>> = LazyLock::new(|| {
+    let words = PROFILES
+        .iter()
+        .enumerate()
+        .flat_map(|(language, (_, words))| words.iter().map(move |&word| (word, 1u16 << language)));
+    PackedTable::new(words, |a, b| a | b)
+});
 
 /// Languages decided by their script, when at least a third of the letters are in it.
 fn by_script(text: &str) -> Option<&'static str> {

@@ -123,10 +123,14 @@ impl Linear {
     }
 }
 
-/// Sixteen weights on one cache line.
+/// Sixteen weights, or sixteen sums, on one cache line.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[repr(C, align(64))]
 struct Line([f32; LINE]);
+
+impl Line {
+    const ZERO: Self = Self([0.0; LINE]);
+}
 
 const LINE: usize = 16;
 
@@ -289,42 +293,46 @@ impl Weights {
 
     /// Department scores then intent scores of the features `x` into `out`.
     pub(crate) fn scores(&self, x: &[(u32, f32)], out: &mut Vec<f32>) {
-        out.clear();
-        out.resize(self.width(), 0.0);
+        let mut sums = vec![Line::ZERO; self.lines];
         for &(bucket, value) in x {
-            self.accumulate(bucket, value, out);
+            self.accumulate(bucket, value, &mut sums);
         }
-        self.finish_scores(1.0, out);
+        self.finish_scores(1.0, &sums, out);
     }
 
-    /// Floats in a row of sums: the classes, padded to whole lines.
-    fn width(&self) -> usize {
-        self.lines * LINE
-    }
-
-    /// Adds `value` times the fixed-point row of `bucket` to `sums` (of [`Self::width`]).
-    fn accumulate(&self, bucket: u32, value: f32, sums: &mut [f32]) {
+    /// Adds `value` times the fixed-point row of `bucket` to `sums` (of [`Self::lines`]).
+    fn accumulate(&self, bucket: u32, value: f32, sums: &mut [Line]) {
         let start = self.row_start(bucket);
         if start == 0 {
             return;
         }
-        let (sums, _) = sums.as_chunks_mut::<LINE>();
         for (sum, line) in sums
             .iter_mut()
             .zip(&self.quantised[start..start + self.lines])
         {
-            for (s, &q) in sum.iter_mut().zip(&line.0) {
+            for (s, &q) in sum.0.iter_mut().zip(&line.0) {
                 *s += value * f32::from(q);
             }
         }
     }
 
-    /// Turns fixed-point sums, to be divided by `norm`, into scores: departments then intents.
-    fn finish_scores(&self, norm: f32, out: &mut Vec<f32>) {
+    /// Starts loading the row of `bucket`, so that [`Self::accumulate`] finds it cached.
+    fn prefetch_row(&self, bucket: u32) {
+        crate::prefetch(&self.quantised[self.row_start(bucket)]);
+    }
+
+    /// Scores from fixed-point sums to be divided by `norm`, into `out`: departments then
+    /// intents.
+    fn finish_scores(&self, norm: f32, sums: &[Line], out: &mut Vec<f32>) {
         let inverse = if norm > 0.0 { norm.recip() } else { 1.0 };
-        for ((o, scale), bias) in out.iter_mut().zip(&self.scale).zip(&self.bias) {
-            *o = bias + scale * inverse * *o;
-        }
+        out.clear();
+        out.extend(
+            sums.iter()
+                .flat_map(|line| line.0)
+                .zip(&self.scale)
+                .zip(&self.bias)
+                .map(|((sum, scale), bias)| bias + scale * inverse * sum),
+        );
         out.truncate(self.departments + self.intents);
     }
 
@@ -500,6 +508,7 @@ fn next_instance() -> u64 {
 #[derive(Debug, Default)]
 struct Workspace {
     scratch: Scratch,
+    sums: Vec<Line>,
     scores: Vec<f32>,
     /// Per word-level feature, its value less the cached words in it.
     residual: Vec<f32>,
@@ -528,13 +537,14 @@ const CACHE_SETS: usize = 8192;
 struct WordCache {
     /// The model whose weights the blocks come from; 0 for none.
     instance: u64,
-    /// Floats per block.
-    width: usize,
-    /// Whether this thread holds one of the caches; without one, `keys` is empty and
+    /// Lines per block.
+    lines: usize,
+    /// Whether this thread holds one of the caches; without one, `sets` is empty and
     /// `blocks` holds the one block being computed.
     granted: bool,
-    keys: Vec<CacheKey>,
-    blocks: Vec<f32>,
+    sets: Vec<CacheSet>,
+    /// Per set, the newer word's block then the older word's.
+    blocks: Vec<Line>,
 }
 
 /// Word caches that exist, at most one a core.
@@ -552,6 +562,11 @@ impl Drop for WordCache {
         }
     }
 }
+
+/// The two words of a set, newer first, on one cache line: a lookup reads one line of keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[repr(C, align(64))]
+struct CacheSet([CacheKey; 2]);
 
 /// A cached word, zero-padded (it has at most [`MAX_NGRAM_WORD_BYTES`]), and its n-grams'
 /// sum of squares.
@@ -577,7 +592,7 @@ impl WordCache {
             return;
         }
         self.instance = model.instance;
-        self.width = model.weights.width();
+        self.lines = model.weights.lines;
         if !self.granted {
             self.granted = WORD_CACHES
                 .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |caches| {
@@ -585,11 +600,27 @@ impl WordCache {
                 })
                 .is_ok();
         }
-        let slots = if self.granted { 2 * CACHE_SETS } else { 0 };
-        self.keys.clear();
-        self.keys.resize(slots, CacheKey::default());
+        let sets = if self.granted { CACHE_SETS } else { 0 };
+        self.sets.clear();
+        self.sets.resize(sets, CacheSet::default());
         self.blocks.clear();
-        self.blocks.resize(slots.max(1) * self.width, 0.0);
+        self.blocks.resize(sets.max(1) * 2 * self.lines, Line::ZERO);
+    }
+
+    /// The set a word hashed `hash` belongs to.
+    fn set_of(hash: u64) -> usize {
+        (hash >> 40) as usize % CACHE_SETS
+    }
+
+    /// Starts loading the keys and the newer block of the set of a word hashed `hash`, so
+    /// that the lookups of a text's words wait for memory together rather than one by one.
+    fn prefetch(&self, hash: u64) {
+        if self.sets.is_empty() {
+            return;
+        }
+        let set = Self::set_of(hash);
+        crate::prefetch(&self.sets[set]);
+        crate::prefetch(&self.blocks[set * 2 * self.lines]);
     }
 
     /// Adds the block of `word` (hashed `hash`, [`cacheable`]) to `sums` and returns its
@@ -601,14 +632,13 @@ impl WordCache {
         word: &str,
         hash: u64,
         grams: &mut Grams,
-        sums: &mut [f32],
+        sums: &mut [Line],
     ) -> f32 {
-        if self.keys.is_empty() {
-            let block = &mut self.blocks[..self.width];
+        let lines = self.lines;
+        if self.sets.is_empty() {
+            let block = &mut self.blocks[..lines];
             let squares = word_block(weights, hasher, word, hash, grams, block);
-            for (sum, &add) in sums.iter_mut().zip(block.iter()) {
-                *sum += add;
-            }
+            add_lines(sums, block);
             return squares;
         }
         let bytes = word.as_bytes();
@@ -618,31 +648,37 @@ impl WordCache {
         let (chunks, _) = padded.as_chunks::<8>();
         let key = [0, 1, 2].map(|i| u64::from_le_bytes(chunks[i]));
         let len = bytes.len() as u32;
-        let first = (hash >> 40) as usize % CACHE_SETS * 2;
+        let set = Self::set_of(hash);
+        let keys = &mut self.sets[set].0;
+        let (newer, older) = self.blocks[set * 2 * lines..][..2 * lines].split_at_mut(lines);
         let matches = |k: &CacheKey| k.len == len && k.bytes == key;
-        let slot = if matches(&self.keys[first]) {
-            first
-        } else if matches(&self.keys[first + 1]) {
-            first + 1
+        if matches(&keys[0]) {
+            add_lines(sums, newer);
+            keys[0].squares
+        } else if matches(&keys[1]) {
+            add_lines(sums, older);
+            keys[1].squares
         } else {
-            // The newer word goes first; the older one gives way.
-            self.keys[first + 1] = self.keys[first];
-            let (newer, older) =
-                self.blocks[first * self.width..][..2 * self.width].split_at_mut(self.width);
+            // The newer word gives way to the new one and becomes the older.
+            keys[1] = keys[0];
             older.copy_from_slice(newer);
             let squares = word_block(weights, hasher, word, hash, grams, newer);
-            self.keys[first] = CacheKey {
+            keys[0] = CacheKey {
                 bytes: key,
                 len,
                 squares,
             };
-            first
-        };
-        let block = &self.blocks[slot * self.width..][..self.width];
-        for (sum, &add) in sums.iter_mut().zip(block) {
-            *sum += add;
+            add_lines(sums, newer);
+            squares
         }
-        self.keys[slot].squares
+    }
+}
+
+fn add_lines(sums: &mut [Line], block: &[Line]) {
+    for (sum, add) in sums.iter_mut().zip(block) {
+        for (s, &a) in sum.0.iter_mut().zip(&add.0) {
+            *s += a;
+        }
     }
 }
 
@@ -654,11 +690,17 @@ fn word_block(
     word: &str,
     hash: u64,
     grams: &mut Grams,
-    block: &mut [f32],
+    block: &mut [Line],
 ) -> f32 {
-    block.fill(0.0);
-    weights.accumulate(hasher.bucket(Kind::Word, hash), 1.0, block);
+    block.fill(Line::ZERO);
+    let word_bucket = hasher.bucket(Kind::Word, hash);
     let (merged, squares) = grams.merged(hasher, word);
+    // The rows are scattered over the table: ask for all of them before adding any.
+    weights.prefetch_row(word_bucket);
+    for &(bucket, _) in merged {
+        weights.prefetch_row(bucket);
+    }
+    weights.accumulate(word_bucket, 1.0, block);
     for &(bucket, value) in merged {
         weights.accumulate(bucket, value, block);
     }
@@ -713,6 +755,7 @@ impl Model {
     fn cached_scores(&self, text: &str, compound: f64, workspace: &mut Workspace) {
         let Workspace {
             scratch,
+            sums,
             scores,
             residual,
             cache,
@@ -720,26 +763,38 @@ impl Model {
         let hasher = self.hasher();
         hasher.collect(text, compound, scratch);
         cache.use_for(self);
-        scores.clear();
-        scores.resize(self.weights.width(), 0.0);
+        sums.clear();
+        sums.resize(self.weights.lines, Line::ZERO);
         // What each word-level entry weighs beyond the cached words counted in it (every
         // word-level occurrence has the value 1, so this is exact).
         residual.clear();
         residual.extend(scratch.features.iter().map(|&(_, value)| value));
-        let mut squares = 0.0;
-        scratch.for_each_word(|word, hash, count, entry, grams| {
+        // Each cached word and each other feature's row is likely a cache miss: ask for all
+        // of them first, so that they load together.
+        for (word, hash, entry) in scratch.words() {
             if cacheable(word) {
-                squares += count * cache.add(&self.weights, hasher, word, hash, grams, scores);
+                cache.prefetch(hash);
                 residual[entry] -= 1.0;
+            }
+        }
+        for (&(bucket, _), &rest) in scratch.features.iter().zip(residual.iter()) {
+            if rest != 0.0 {
+                self.weights.prefetch_row(bucket);
+            }
+        }
+        let mut squares = 0.0;
+        scratch.for_each_word(|word, hash, count, grams| {
+            if cacheable(word) {
+                squares += count * cache.add(&self.weights, hasher, word, hash, grams, sums);
             }
         });
         for (&(bucket, value), &rest) in scratch.features.iter().zip(residual.iter()) {
             squares += value * value;
             if rest != 0.0 {
-                self.weights.accumulate(bucket, rest, scores);
+                self.weights.accumulate(bucket, rest, sums);
             }
         }
-        self.weights.finish_scores(squares.sqrt(), scores);
+        self.weights.finish_scores(squares.sqrt(), sums, scores);
     }
 
     /// Departments and intent from the raw scores (departments first, then intents).
@@ -1097,8 +1152,11 @@ mod tests {
                         let mut workspace = Workspace::default();
                         workspace.cache.use_for(&shipped);
                         all_started.wait();
+                        // Read before checking: a thread without a cache takes one that
+                        // another thread gives back on finishing, when it next changes model.
+                        let granted = workspace.cache.granted;
                         check(&mut workspace);
-                        workspace.cache.granted
+                        granted
                     })
                 })
                 .collect();

@@ -5,6 +5,10 @@
 //! statistics: a post is too short for tf-idf to rank anything, and the report service counts
 //! topics across posts, which is where salience shows.
 
+use std::sync::LazyLock;
+
+use crate::packed::PackedTable;
+
 /// At most this many topics per text.
 pub const MAX_TOPICS: usize = 5;
 
@@ -112,33 +116,12 @@ fn lower_phrase_word(word: &str, lowered: &mut String) -> bool {
     true
 }
 
-/// The longest stop word, in bytes.
-const MAX_STOP_WORD_BYTES: usize = 8;
-
-/// A word of at most [`MAX_STOP_WORD_BYTES`] bytes as a number: its bytes, zero-padded.
-fn pack(word: &str) -> Option<u64> {
-    let bytes = word.as_bytes();
-    if bytes.len() > MAX_STOP_WORD_BYTES {
-        return None;
-    }
-    let mut buf = [0u8; MAX_STOP_WORD_BYTES];
-    buf[..bytes.len()].copy_from_slice(bytes);
-    Some(u64::from_le_bytes(buf))
-}
-
 fn is_stop_word(word: &str) -> bool {
-    pack(word).is_some_and(|key| STOP_WORD_KEYS.binary_search(&key).is_ok())
+    STOP_WORD_TABLE.get_word(word)
 }
 
-/// The stop words packed, sorted: a lookup is a few comparisons of numbers.
-static STOP_WORD_KEYS: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
-    let mut keys: Vec<u64> = STOP_WORDS
-        .iter()
-        .map(|word| pack(word).unwrap_or_else(|| panic!("stop word {word:?} is too long")))
-        .collect();
-    keys.sort_unstable();
-    keys
-});
+static STOP_WORD_TABLE: LazyLock<PackedTable<bool>> =
+    LazyLock::new(|| PackedTable::new(STOP_WORDS.iter().map(|&word| (word, true)), |_, b| b));
 
 #[cfg(test)]
 mod tests {

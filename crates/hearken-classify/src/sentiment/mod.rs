@@ -18,9 +18,11 @@ mod pystr;
 mod rules;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
+use std::ops::Range;
 
-use lexicon::{LEXICONS, Lexicons};
+use lexicon::{LEXICONS, Lexicons, Vocabulary};
 use rules::Word;
 
 /// Compound score at or above which a text is positive (and at or below whose negation it is
@@ -75,7 +77,7 @@ pub struct Vader {
 impl fmt::Debug for Vader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Vader")
-            .field("lexicon_entries", &self.lexicons.valence.len())
+            .field("vocabulary_entries", &self.lexicons.vocabulary.len())
             .field("emoji_entries", &self.lexicons.emoji.len())
             .finish()
     }
@@ -98,10 +100,17 @@ impl Vader {
     /// Scores `text`. Works best on a sentence or a short post; any text is accepted.
     pub fn polarity_scores(&self, text: &str) -> SentimentScores {
         let text = self.replace_emoji(text);
+        BUFFERS.with_borrow_mut(|buffers| self.score(&text, buffers))
+    }
 
-        let mut lowered = String::with_capacity(text.len());
-        // Tokens are separated by whitespace, so there are at most about half as many as bytes.
-        let mut spans = Vec::with_capacity(text.len() / 2 + 1);
+    fn score(&self, text: &str, buffers: &mut Buffers) -> SentimentScores {
+        let Buffers {
+            lowered,
+            tokens,
+            sentiments,
+        } = buffers;
+        lowered.clear();
+        tokens.clear();
         for token in text.split(pystr::is_whitespace).filter(|t| !t.is_empty()) {
             let stripped = pystr::strip_ascii_punctuation(token);
             // Stripping an emoticon such as ":)" leaves almost nothing; keep it whole.
@@ -111,18 +120,27 @@ impl Vader {
                 stripped
             };
             let start = lowered.len();
-            pystr::push_lowercase(&mut lowered, word);
-            spans.push((pystr::is_upper(word), start..lowered.len()));
+            pystr::push_lowercase(lowered, word);
+            let hash = Vocabulary::hash(&lowered[start..]);
+            // Most lookups miss the cache: start them all before the first is needed.
+            self.lexicons.vocabulary.prefetch(hash);
+            tokens.push(Token {
+                is_upper: pystr::is_upper(word),
+                range: start..lowered.len(),
+                hash,
+            });
         }
-        let words: Vec<Word<'_>> = spans
-            .into_iter()
-            .map(|(is_upper, range)| {
-                let lower = &lowered[range];
+        let words: Vec<Word<'_>> = tokens
+            .iter()
+            .map(|token| {
+                let lower = &lowered[token.range.clone()];
+                let entry = self.lexicons.vocabulary.get(lower, token.hash);
                 Word {
-                    is_upper,
+                    is_upper: token.is_upper,
                     lower,
-                    valence: self.lexicons.valence.get(lower).copied(),
-                    booster: rules::booster(lower),
+                    valence: entry.valence,
+                    booster: entry.booster,
+                    negation: entry.negation || lower.contains("n't"),
                 }
             })
             .collect();
@@ -131,21 +149,20 @@ impl Vader {
         let upper_words = words.iter().filter(|word| word.is_upper).count();
         let is_cap_differential = upper_words > 0 && upper_words < words.len();
 
-        let mut sentiments: Vec<f64> = (0..words.len())
-            .map(|i| {
-                let lower = words[i].lower;
-                let is_kind_of =
-                    lower == "kind" && words.get(i + 1).is_some_and(|next| next.lower == "of");
-                if words[i].booster.is_some() || is_kind_of {
-                    0.0
-                } else {
-                    rules::word_valence(&words, i, is_cap_differential)
-                }
-            })
-            .collect();
-        rules::but_check(&words, &mut sentiments);
+        sentiments.clear();
+        sentiments.extend((0..words.len()).map(|i| {
+            let lower = words[i].lower;
+            let is_kind_of =
+                lower == "kind" && words.get(i + 1).is_some_and(|next| next.lower == "of");
+            if words[i].booster.is_some() || is_kind_of {
+                0.0
+            } else {
+                rules::word_valence(&words, i, is_cap_differential)
+            }
+        }));
+        rules::but_check(&words, sentiments);
 
-        score(&sentiments, &text)
+        score(sentiments, text)
     }
 
     /// Replaces each emoji code point by its description, with a space before it unless one
@@ -176,6 +193,32 @@ impl Vader {
         }
         Cow::Owned(replaced)
     }
+}
+
+/// Per thread, the buffers of [`Vader::polarity_scores`], so that scoring a text allocates
+/// only its list of words.
+#[derive(Debug, Default)]
+struct Buffers {
+    /// The text's tokens, lower-cased, one after another.
+    lowered: String,
+    tokens: Vec<Token>,
+    /// Per token, its sentiment.
+    sentiments: Vec<f64>,
+}
+
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::default();
+}
+
+/// A token of the text being scored.
+#[derive(Debug)]
+struct Token {
+    /// Python's `token.isupper()`.
+    is_upper: bool,
+    /// Where its lower-case form is in `Buffers::lowered`.
+    range: Range<usize>,
+    /// Its lexicon hash.
+    hash: u64,
 }
 
 /// Combines per-word sentiments and the text's punctuation into the four scores.

@@ -4,7 +4,7 @@
 //! they look like mistakes), because agreement with the reference is the contract.
 
 /// Empirical rating increase for a booster word ("very"); dampeners use the negative.
-const BOOST: f64 = 0.293;
+pub(crate) const BOOST: f64 = 0.293;
 /// Empirical rating increase for an ALL-CAPS word among mixed-case ones.
 pub(crate) const CAPS_BOOST: f64 = 0.733;
 /// Scalar applied to the valence of a negated word.
@@ -21,30 +21,30 @@ pub(crate) struct Word<'a> {
     pub(crate) valence: Option<f64>,
     /// Booster or dampener scalar of `lower`, if it is one.
     pub(crate) booster: Option<f64>,
+    /// Python's `negated([word])`: a word of [`NEGATIONS`], or any word containing "n't".
+    pub(crate) negation: bool,
 }
 
-/// Scalar of a booster (positive) or dampener (negative) degree adverb.
-pub(crate) fn booster(lower: &str) -> Option<f64> {
-    let scalar = match lower {
-        "absolutely" | "amazingly" | "awfully" | "completely" | "considerable" | "considerably"
-        | "decidedly" | "deeply" | "effing" | "enormous" | "enormously" | "entirely"
-        | "especially" | "exceptional" | "exceptionally" | "extreme" | "extremely"
-        | "fabulously" | "flipping" | "flippin" | "frackin" | "fracking" | "fricking"
-        | "frickin" | "frigging" | "friggin" | "fully" | "fuckin" | "fucking" | "fuggin"
-        | "fugging" | "greatly" | "hella" | "highly" | "hugely" | "incredible" | "incredibly"
-        | "intensely" | "major" | "majorly" | "more" | "most" | "particularly" | "purely"
-        | "quite" | "really" | "remarkably" | "so" | "substantially" | "thoroughly" | "total"
-        | "totally" | "tremendous" | "tremendously" | "uber" | "unbelievably" | "unusually"
-        | "utter" | "utterly" | "very" => BOOST,
-        "almost" | "barely" | "hardly" | "kinda" | "kindof" | "kind-of" | "less" | "little"
-        | "marginal" | "marginally" | "occasional" | "occasionally" | "partly" | "scarce"
-        | "scarcely" | "slight" | "slightly" | "somewhat" | "sorta" | "sortof" | "sort-of" => {
-            -BOOST
-        }
-        _ => return None,
-    };
-    Some(scalar)
-}
+/// Degree adverbs that raise the valence of the word they precede (by [`BOOST`]).
+#[rustfmt::skip]
+pub(crate) const BOOSTERS: &[&str] = &[
+    "absolutely", "amazingly", "awfully", "completely", "considerable", "considerably",
+    "decidedly", "deeply", "effing", "enormous", "enormously", "entirely", "especially",
+    "exceptional", "exceptionally", "extreme", "extremely", "fabulously", "flipping", "flippin",
+    "frackin", "fracking", "fricking", "frickin", "frigging", "friggin", "fully", "fuckin",
+    "fucking", "fuggin", "fugging", "greatly", "hella", "highly", "hugely", "incredible",
+    "incredibly", "intensely", "major", "majorly", "more", "most", "particularly", "purely",
+    "quite", "really", "remarkably", "so", "substantially", "thoroughly", "total", "totally",
+    "tremendous", "tremendously", "uber", "unbelievably", "unusually", "utter", "utterly", "very",
+];
+
+/// Degree adverbs that lower the valence of the word they precede (by [`BOOST`]).
+#[rustfmt::skip]
+pub(crate) const DAMPENERS: &[&str] = &[
+    "almost", "barely", "hardly", "kinda", "kindof", "kind-of", "less", "little", "marginal",
+    "marginally", "occasional", "occasionally", "partly", "scarce", "scarcely", "slight",
+    "slightly", "somewhat", "sorta", "sortof", "sort-of",
+];
 
 /// The two-word dampeners ("kind of"); the reference keeps them in the same table as the
 /// single words, where only its idiom check can reach them.
@@ -56,71 +56,17 @@ fn booster_bigram(first: &str, second: &str) -> Option<f64> {
     .then_some(-BOOST)
 }
 
-/// Python's `negated([word])`: a negation word, or any word containing "n't".
-fn is_negation(lower: &str) -> bool {
-    matches!(
-        lower,
-        "aint"
-            | "arent"
-            | "cannot"
-            | "cant"
-            | "couldnt"
-            | "darent"
-            | "didnt"
-            | "doesnt"
-            | "ain't"
-            | "aren't"
-            | "can't"
-            | "couldn't"
-            | "daren't"
-            | "didn't"
-            | "doesn't"
-            | "dont"
-            | "hadnt"
-            | "hasnt"
-            | "havent"
-            | "isnt"
-            | "mightnt"
-            | "mustnt"
-            | "neither"
-            | "don't"
-            | "hadn't"
-            | "hasn't"
-            | "haven't"
-            | "isn't"
-            | "mightn't"
-            | "mustn't"
-            | "neednt"
-            | "needn't"
-            | "never"
-            | "none"
-            | "nope"
-            | "nor"
-            | "not"
-            | "nothing"
-            | "nowhere"
-            | "oughtnt"
-            | "shant"
-            | "shouldnt"
-            | "uhuh"
-            | "wasnt"
-            | "werent"
-            | "oughtn't"
-            | "shan't"
-            | "shouldn't"
-            | "uh-uh"
-            | "wasn't"
-            | "weren't"
-            | "without"
-            | "wont"
-            | "wouldnt"
-            | "won't"
-            | "wouldn't"
-            | "rarely"
-            | "seldom"
-            | "despite"
-    ) || lower.contains("n't")
-}
+/// Negation words; any word containing "n't" negates too (see [`Word::negation`]).
+#[rustfmt::skip]
+pub(crate) const NEGATIONS: &[&str] = &[
+    "aint", "arent", "cannot", "cant", "couldnt", "darent", "didnt", "doesnt", "ain't", "aren't",
+    "can't", "couldn't", "daren't", "didn't", "doesn't", "dont", "hadnt", "hasnt", "havent",
+    "isnt", "mightnt", "mustnt", "neither", "don't", "hadn't", "hasn't", "haven't", "isn't",
+    "mightn't", "mustn't", "neednt", "needn't", "never", "none", "nope", "nor", "not", "nothing",
+    "nowhere", "oughtnt", "shant", "shouldnt", "uhuh", "wasnt", "werent", "oughtn't", "shan't",
+    "shouldn't", "uh-uh", "wasn't", "weren't", "without", "wont", "wouldnt", "won't", "wouldn't",
+    "rarely", "seldom", "despite",
+];
 
 /// Two-word idioms whose valence replaces the word's. The reference also lists "badass",
 /// a single word that its joined n-grams can never equal, so it is left out here.
@@ -217,12 +163,13 @@ fn booster_scalar(word: &Word<'_>, valence: f64, is_cap_differential: bool) -> f
 /// "without doubt" exceptions.
 fn negation_check(valence: f64, words: &[Word<'_>], distance: usize, i: usize) -> f64 {
     let lower = |j: usize| words[j].lower;
+    let is_negation = |j: usize| words[j].negation;
     let is_so_or_this = |j: usize| matches!(lower(j), "so" | "this");
     match distance {
-        1 if is_negation(lower(i - 1)) => valence * NEGATION_SCALAR,
+        1 if is_negation(i - 1) => valence * NEGATION_SCALAR,
         2 if lower(i - 2) == "never" && is_so_or_this(i - 1) => valence * 1.25,
         2 if lower(i - 2) == "without" && lower(i - 1) == "doubt" => valence,
-        2 if is_negation(lower(i - 2)) => valence * NEGATION_SCALAR,
+        2 if is_negation(i - 2) => valence * NEGATION_SCALAR,
         // Python's `and`/`or` precedence makes a bare "so"/"this" just before the word
         // enough to boost it, whatever word stands three places back.
         3 if (lower(i - 3) == "never" && is_so_or_this(i - 2)) || is_so_or_this(i - 1) => {
@@ -231,7 +178,7 @@ fn negation_check(valence: f64, words: &[Word<'_>], distance: usize, i: usize) -
         3 if lower(i - 3) == "without" && (lower(i - 2) == "doubt" || lower(i - 1) == "doubt") => {
             valence
         }
-        3 if is_negation(lower(i - 3)) => valence * NEGATION_SCALAR,
+        3 if is_negation(i - 3) => valence * NEGATION_SCALAR,
         _ => valence,
     }
 }
