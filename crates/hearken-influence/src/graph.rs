@@ -100,6 +100,8 @@ impl Graph {
                 max: MAX_NODES,
             });
         }
+        // Each target's in-degree is counted in the same pass that checks the edges.
+        let mut in_offsets = vec![0usize; n_nodes + 1];
         for (position, &(source, target, weight)) in edges.iter().enumerate() {
             for node in [source, target] {
                 if node as usize >= n_nodes {
@@ -116,10 +118,6 @@ impl Graph {
                     weight,
                 });
             }
-        }
-
-        let mut in_offsets = vec![0usize; n_nodes + 1];
-        for &(_, target, _) in edges {
             in_offsets[target as usize + 1] += 1;
         }
         for node in 0..n_nodes {
@@ -348,6 +346,11 @@ mod tests {
             let many = Graph::from_edges_on_threads(n_nodes, &edges, threads).unwrap();
             assert_eq!(one, many, "{threads} threads");
         }
-        assert_eq!(Graph::from_edges_on_threads(0, &[], 4).unwrap().edge_count(), 0);
+        assert_eq!(
+            Graph::from_edges_on_threads(0, &[], 4)
+                .unwrap()
+                .edge_count(),
+            0
+        );
     }
 }
