@@ -212,10 +212,8 @@ enum InfluenceCommand {
         /// Probability of following an edge rather than teleporting.
         #[arg(long, default_value_t = 0.85)]
         damping: f64,
-        /// Stop when the scores change by less than this in L1 norm. Each step shrinks the
-        /// distance to the true scores by a factor of at most the damping, so the default
-        /// leaves them within 0.85 / 0.15 × 1e-7 < 1e-6 (in L1, so for every node).
-        #[arg(long, default_value_t = 1e-7)]
+        /// Stop when the scores change by less than this in L1 norm.
+        #[arg(long, default_value_t = hearken::rank::DEFAULT_TOLERANCE)]
         tolerance: f64,
     },
 }
