@@ -23,6 +23,7 @@ use std::thread;
 
 use crate::graph::{GraphError, is_valid_weight};
 use crate::node_index::NodeIndex;
+use crate::on_threads;
 
 /// Why a CSV file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -154,24 +155,14 @@ fn read_plain_rows(body: &[u8], positions: [usize; 3], parts: usize) -> Option<E
     // until a run writes to it.
     let stretches: Vec<usize> = runs.iter().map(|run| line_count(run)).collect();
     let mut edges = vec![(0u32, 0u32, 0.0f64); stretches.iter().sum()];
-    let read: Vec<Option<(NodeIndex, usize)>> = thread::scope(|scope| {
-        let mut unclaimed = edges.as_mut_slice();
-        let mut jobs = runs.iter().zip(&stretches).map(|(&run, &stretch)| {
-            let (claimed, rest) = std::mem::take(&mut unclaimed).split_at_mut(stretch);
-            unclaimed = rest;
-            (run, claimed)
-        });
-        let first = jobs.next();
-        let others: Vec<_> = jobs
-            .map(|(run, claimed)| scope.spawn(move || read_plain_run(run, positions, claimed)))
-            .collect();
-        let first = first.and_then(|(run, claimed)| read_plain_run(run, positions, claimed));
-        std::iter::once(first)
-            .chain(others.into_iter().map(|handle| match handle.join() {
-                Ok(read) => read,
-                Err(panic) => std::panic::resume_unwind(panic),
-            }))
-            .collect()
+    let mut unclaimed = edges.as_mut_slice();
+    let jobs = runs.iter().zip(&stretches).map(|(&run, &stretch)| {
+        let (claimed, rest) = std::mem::take(&mut unclaimed).split_at_mut(stretch);
+        unclaimed = rest;
+        (run, claimed)
+    });
+    let read = on_threads(jobs, |(run, claimed)| {
+        read_plain_run(run, positions, claimed)
     });
 
     let mut nodes = NodeIndex::new();
@@ -436,19 +427,7 @@ pub fn write_scores<W: Write>(
     // on all cores, each part into its own buffer, and the buffers written in order.
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let part_rows = by_name.len().div_ceil(cores).max(MIN_PART_ROWS);
-    let parts: Vec<Vec<u8>> = thread::scope(|scope| {
-        let handles: Vec<_> = by_name
-            .chunks(part_rows)
-            .map(|rows| scope.spawn(|| format_rows(rows)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| match handle.join() {
-                Ok(part) => part,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
+    let parts = on_threads(by_name.chunks(part_rows), format_rows);
     writer.write_all(b"node,score\n")?;
     for part in parts {
         writer.write_all(&part)?;

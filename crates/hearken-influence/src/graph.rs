@@ -3,6 +3,8 @@
 use std::num::NonZeroUsize;
 use std::thread;
 
+use crate::on_threads;
+
 /// Why an edge list could not become a [`Graph`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GraphError {
@@ -158,19 +160,7 @@ impl Graph {
                 weights: range_weights,
             });
         }
-        let kept: Vec<usize> = thread::scope(|scope| {
-            let mut ranges = ranges.into_iter();
-            let first = ranges.next();
-            let others: Vec<_> = ranges
-                .map(|runs| scope.spawn(move || runs.fill(edges)))
-                .collect();
-            std::iter::once(first.map_or(0, |runs| runs.fill(edges)))
-                .chain(others.into_iter().map(|handle| match handle.join() {
-                    Ok(kept) => kept,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }))
-                .collect()
-        });
+        let kept = on_threads(ranges, |runs| runs.fill(edges));
 
         // Join the ranges' merged runs into one array, in target order.
         let mut total = 0;
