@@ -36,3 +36,25 @@ pub use service::{
     InfluenceConfig, InfluenceError, InfluenceState, PageToken, RecomputeSummary, RecordOutcome,
     ScoreView, TopPage, TopQuery,
 };
+
+/// `work` done on every job, the first on this thread and each other on a thread of its own;
+/// the results come back in job order. A panic on any thread goes on here.
+pub(crate) fn on_threads<J: Send, R: Send>(
+    jobs: impl IntoIterator<Item = J>,
+    work: impl Fn(J) -> R + Sync,
+) -> Vec<R> {
+    std::thread::scope(|scope| {
+        let work = &work;
+        let mut jobs = jobs.into_iter();
+        let first = jobs.next();
+        let others: Vec<_> = jobs.map(|job| scope.spawn(move || work(job))).collect();
+        first
+            .map(work)
+            .into_iter()
+            .chain(others.into_iter().map(|handle| match handle.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }))
+            .collect()
+    })
+}

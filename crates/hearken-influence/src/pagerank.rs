@@ -4,6 +4,7 @@ use std::num::NonZeroUsize;
 use std::thread;
 
 use crate::graph::{Graph, is_valid_weight};
+use crate::on_threads;
 
 /// Graphs with at least this many nodes plus edges are iterated on several threads; below it,
 /// spawning threads every iteration costs more than it saves.
@@ -269,28 +270,19 @@ impl Step<'_> {
     /// Writes the new ranks and their outflows, and returns the L1 distance from the previous
     /// ranks.
     fn run(&self, chunks: &[usize], next: &mut [f64], next_outflow: &mut [f64]) -> f64 {
-        if chunks.len() <= 2 {
-            return self.run_range(0, next, next_outflow);
+        let (mut ranks_left, mut outflow_left) = (next, next_outflow);
+        let mut jobs = Vec::with_capacity(chunks.len() - 1);
+        for bounds in chunks.windows(2) {
+            let len = bounds[1] - bounds[0];
+            let (ranks, ranks_tail) = std::mem::take(&mut ranks_left).split_at_mut(len);
+            let (outflow, outflow_tail) = std::mem::take(&mut outflow_left).split_at_mut(len);
+            (ranks_left, outflow_left) = (ranks_tail, outflow_tail);
+            jobs.push((bounds[0], ranks, outflow));
         }
-        thread::scope(|scope| {
-            let (mut ranks_left, mut outflow_left) = (next, next_outflow);
-            let mut handles = Vec::with_capacity(chunks.len() - 1);
-            for bounds in chunks.windows(2) {
-                let len = bounds[1] - bounds[0];
-                let (ranks, ranks_tail) = ranks_left.split_at_mut(len);
-                let (outflow, outflow_tail) = outflow_left.split_at_mut(len);
-                (ranks_left, outflow_left) = (ranks_tail, outflow_tail);
-                let first_node = bounds[0];
-                handles.push(scope.spawn(move || self.run_range(first_node, ranks, outflow)));
-            }
-            handles
-                .into_iter()
-                .map(|handle| match handle.join() {
-                    Ok(residual) => residual,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .sum()
-        })
+        let residuals = on_threads(jobs, |(first_node, ranks, outflow)| {
+            self.run_range(first_node, ranks, outflow)
+        });
+        residuals.into_iter().sum()
     }
 
     fn run_range(&self, first_node: usize, next: &mut [f64], next_outflow: &mut [f64]) -> f64 {

@@ -213,7 +213,7 @@ enum InfluenceCommand {
         #[arg(long, default_value_t = 0.85)]
         damping: f64,
         /// Stop when the scores change by less than this in L1 norm.
-        #[arg(long, default_value_t = 1e-10)]
+        #[arg(long, default_value_t = hearken::rank::DEFAULT_TOLERANCE)]
         tolerance: f64,
     },
 }

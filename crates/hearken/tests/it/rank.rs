@@ -34,7 +34,10 @@ fn rank_files_agree_with_igraph() {
             &fixtures.join("pagerank_edges.csv"),
             personalize.as_deref(),
             &output,
-            &PageRankOptions::default(),
+            &PageRankOptions {
+                tolerance: hearken::rank::DEFAULT_TOLERANCE,
+                ..PageRankOptions::default()
+            },
         )
         .unwrap();
         let ours = scores(&output);
