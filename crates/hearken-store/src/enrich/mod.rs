@@ -243,28 +243,38 @@ fn routing_detail(departments: &[(String, f64)]) -> String {
 /// The pending and dead-lettered counts and the ingestion time of the oldest pending mention,
 /// each an index range of the `(status, id)` index as short as the queue; the same text in
 /// both dialects.
-const QUEUE_DEPTH: &str = "SELECT \
-    (SELECT COUNT(*) FROM mentions WHERE status = 1), \
-    (SELECT COUNT(*) FROM mentions WHERE status = 3), \
-    (SELECT ingested_at FROM mentions WHERE status = 1 ORDER BY id LIMIT 1)";
+macro_rules! queue_depth {
+    () => {
+        "(SELECT COUNT(*) FROM mentions WHERE status = 1), \
+         (SELECT COUNT(*) FROM mentions WHERE status = 3), \
+         (SELECT ingested_at FROM mentions WHERE status = 1 ORDER BY id LIMIT 1)"
+    };
+}
+const QUEUE_DEPTH: &str = concat!("SELECT ", queue_depth!());
+/// [`QUEUE_DEPTH`] and the enriched count in one statement, so that all are counted at one
+/// moment: counted apart, a batch enriched in between was counted twice, as pending and as
+/// enriched.
+const QUEUE_STATS: &str = concat!(
+    "SELECT ",
+    queue_depth!(),
+    ", (SELECT COUNT(*) FROM mentions WHERE status = 2)"
+);
 
 impl crate::Store {
     /// How many mentions wait, were enriched or dead-lettered, and the oldest wait. Counting
     /// the enriched ones reads their whole stretch of the status index (about 100 ms at a
     /// million mentions): for `hearken status`, not for a gauge.
     pub async fn queue_stats(&self) -> Result<QueueStats, crate::StoreError> {
-        let depth = self.queue_depth().await?;
-        let enriched: i64 = crate::report::on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM mentions WHERE status = 2"
-        )
-        .fetch_one(pool)
-        .await
-        .map_err(crate::StoreError::query("count enriched mentions")))?;
+        let (pending, dead_lettered, oldest, enriched): (i64, i64, Option<i64>, i64) =
+            crate::report::on_pool!(self, |pool| sqlx::query_as(QUEUE_STATS)
+                .fetch_one(pool)
+                .await
+                .map_err(crate::StoreError::query("read queue statistics")))?;
         Ok(QueueStats {
-            pending: depth.pending,
+            pending,
             enriched,
-            dead_lettered: depth.dead_lettered,
-            oldest_pending_ingested_at: depth.oldest_pending_ingested_at,
+            dead_lettered,
+            oldest_pending_ingested_at: oldest,
         })
     }
 
