@@ -182,8 +182,8 @@ pub(crate) struct CompletionRows<'a> {
     pub(crate) daily_rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
     pub(crate) weekly_rollups: std::collections::BTreeMap<rollup::RollupKey, rollup::RollupDelta>,
     pub(crate) spans: std::collections::BTreeMap<spans::SpanKey, spans::Span>,
-    /// Mentions per (partition, topic).
-    pub(crate) topic_totals: std::collections::BTreeMap<(String, String), i64>,
+    /// Mentions and summed sentiment per (partition, topic).
+    pub(crate) topic_totals: std::collections::BTreeMap<(String, String), rollup::RollupDelta>,
 }
 
 impl<'a> CompletionRows<'a> {

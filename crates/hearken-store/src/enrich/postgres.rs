@@ -332,22 +332,26 @@ async fn widen_spans(
 /// Adds a batch's mentions to the topic totals.
 async fn add_topic_totals(
     tx: &mut sqlx::PgConnection,
-    totals: &BTreeMap<(String, String), i64>,
+    totals: &BTreeMap<(String, String), RollupDelta>,
 ) -> Result<(), StoreError> {
-    let (departments, topics, counts) = unzip3(
-        totals
-            .iter()
-            .map(|((department, topic), count)| (department.as_str(), topic.as_str(), *count)),
-    );
+    let (mut departments, mut topics, mut counts, mut sums) = (vec![], vec![], vec![], vec![]);
+    for ((department, topic), total) in totals {
+        departments.push(department.as_str());
+        topics.push(topic.as_str());
+        counts.push(total.mention_count);
+        sums.push(total.sentiment_sum);
+    }
     sqlx::query(
-        "INSERT INTO topic_totals AS t (department, topic, mention_count) \
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[]) \
+        "INSERT INTO topic_totals AS t (department, topic, mention_count, sentiment_sum) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::float8[]) \
          ON CONFLICT (department, topic) DO UPDATE SET \
-         mention_count = t.mention_count + EXCLUDED.mention_count",
+         mention_count = t.mention_count + EXCLUDED.mention_count, \
+         sentiment_sum = t.sentiment_sum + EXCLUDED.sentiment_sum",
     )
     .bind(departments)
     .bind(topics)
     .bind(counts)
+    .bind(sums)
     .execute(tx)
     .await
     .map_err(StoreError::query("update topic totals"))?;

@@ -115,18 +115,19 @@ pub(crate) fn coarser(
     coarse
 }
 
-/// The mentions per (partition, topic) among the hourly deltas: what the all-time topic
-/// totals grow by, which let the conversation map find its largest topics without reading
-/// every topic's rows.
+/// The hourly deltas summed per (partition, topic): what the all-time topic totals grow by,
+/// which let the conversation map find its largest topics without reading every topic's
+/// rows, and read a range holding every mention one row a cell.
 pub(crate) fn topic_totals(
     hourly: &BTreeMap<RollupKey, RollupDelta>,
-) -> BTreeMap<(String, String), i64> {
-    let mut totals: BTreeMap<(String, String), i64> = BTreeMap::new();
+) -> BTreeMap<(String, String), RollupDelta> {
+    let mut totals: BTreeMap<(String, String), RollupDelta> = BTreeMap::new();
     for (key, delta) in hourly {
         if key.dimension == Dimension::Topic {
-            *totals
+            totals
                 .entry((key.department.clone(), key.value.clone()))
-                .or_default() += delta.mention_count;
+                .or_default()
+                .merge(delta);
         }
     }
     totals

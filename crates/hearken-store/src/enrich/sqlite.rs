@@ -226,15 +226,17 @@ impl SqliteStore {
             .await
             .map_err(StoreError::query("add a voice to the map"))?;
         }
-        for ((department, topic), count) in &rows.topic_totals {
+        for ((department, topic), total) in &rows.topic_totals {
             sqlx::query(
-                "INSERT INTO topic_totals (department, topic, mention_count) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (department, topic) DO UPDATE SET \
-                 mention_count = mention_count + excluded.mention_count",
+                "INSERT INTO topic_totals (department, topic, mention_count, sentiment_sum) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (department, topic) DO UPDATE SET \
+                 mention_count = mention_count + excluded.mention_count, \
+                 sentiment_sum = sentiment_sum + excluded.sentiment_sum",
             )
             .bind(department)
             .bind(topic)
-            .bind(count)
+            .bind(total.mention_count)
+            .bind(total.sentiment_sum)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query("update a topic total"))?;

@@ -359,8 +359,12 @@ impl Store {
         department: Option<&str>,
         topic_limit: Option<usize>,
     ) -> Result<Vec<MapCell>, StoreError> {
+        let totals = self.holds_every_mention(from, until).await?;
         let topics = match topic_limit {
-            Some(limit) => Some(self.largest_topics(from, until, department, limit).await?),
+            Some(limit) => Some(
+                self.ranked_topics(from, until, department, limit, totals)
+                    .await?,
+            ),
             None => None,
         };
         // Named departments let the cells be read by the rollups' key, not by scanning
@@ -375,7 +379,13 @@ impl Store {
             (None, Some(department)) => Some(vec![department.to_owned()]),
             (None, None) => None,
         };
-        let cells_sql = sql::map_cells(from, until, departments.as_deref(), topics.as_deref());
+        let cells_sql = sql::map_cells(
+            from,
+            until,
+            departments.as_deref(),
+            topics.as_deref(),
+            totals,
+        );
         let cells: Vec<(String, String, i64, f64, Option<String>)> = cells_sql
             .fetch_all(self, "read the conversation map")
             .await?;
@@ -412,6 +422,21 @@ impl Store {
         department: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
+        let totals = self.holds_every_mention(from, until).await?;
+        self.ranked_topics(from, until, department, limit, totals)
+            .await
+    }
+
+    /// [`Store::largest_topics`], counting from the all-time totals when `totals` (the range
+    /// holds every mention).
+    async fn ranked_topics(
+        &self,
+        from: Option<i64>,
+        until: Option<i64>,
+        department: Option<&str>,
+        limit: usize,
+        totals: bool,
+    ) -> Result<Vec<String>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -420,15 +445,20 @@ impl Store {
         let (mut offset, mut page) = (0, (4 * limit as i64).clamp(64, 1024));
         loop {
             let totals_sql = sql::topics_by_total(partition, offset, page);
-            let totals: Vec<(String, i64)> = totals_sql.fetch_all(self, "rank topics").await?;
-            let Some(bound) = totals.last().map(|(_, total)| *total) else {
+            let all_time: Vec<(String, i64)> = totals_sql.fetch_all(self, "rank topics").await?;
+            let Some(bound) = all_time.last().map(|(_, total)| *total) else {
                 break;
             };
-            let topics: Vec<String> = totals.into_iter().map(|(topic, _)| topic).collect();
-            let counts_sql = sql::topic_counts(partition, &topics, from, until);
-            let counts: Vec<(String, i64)> = counts_sql
-                .fetch_all(self, "count topics in the range")
-                .await?;
+            let counts = match totals {
+                true => all_time,
+                false => {
+                    let topics: Vec<String> =
+                        all_time.into_iter().map(|(topic, _)| topic).collect();
+                    sql::topic_counts(partition, &topics, from, until)
+                        .fetch_all(self, "count topics in the range")
+                        .await?
+                }
+            };
             counted.extend(counts.into_iter().map(|(topic, count)| (count, topic)));
             counted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
             counted.truncate(limit);
@@ -441,6 +471,25 @@ impl Store {
             page = (page * 2).min(4096);
         }
         Ok(counted.into_iter().map(|(_, topic)| topic).collect())
+    }
+
+    /// Whether every hour with enriched mentions starts within `[from, until)`, so that the
+    /// all-time totals answer for the range as its rollups would.
+    async fn holds_every_mention(
+        &self,
+        from: Option<i64>,
+        until: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        if from.is_none() && until.is_none() {
+            return Ok(true);
+        }
+        let (first, last): (Option<i64>, Option<i64>) = sql::hours_with_mentions()
+            .fetch_one(self, "find the hours with mentions")
+            .await?;
+        Ok(
+            first.is_none_or(|first| from.is_none_or(|from| from <= first))
+                && last.is_none_or(|last| until.is_none_or(|until| last < until)),
+        )
     }
 
     /// A page of the generation's scores in top-voice order, without topical authority.

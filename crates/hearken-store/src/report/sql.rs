@@ -349,8 +349,12 @@ fn rollup_rows(sql: &mut Sql, from: Option<i64>, until: Option<i64>, coarsest: B
     let mut ranges: [Vec<Range>; 3] = Default::default();
     split_range(from, until, level, &mut ranges);
     sql.push("(");
+    // A branch per range rather than ranges joined by OR: PostgreSQL then bounds each index
+    // scan by the range instead of reading the key's every row and filtering.
     let read = LEVELS.iter().zip(ranges).rev();
-    for (position, ((_, table), ranges)) in read.filter(|(_, r)| !r.is_empty()).enumerate() {
+    let branches =
+        read.flat_map(|((_, table), ranges)| ranges.into_iter().map(move |r| (table, r)));
+    for (position, (table, (start, end))) in branches.enumerate() {
         if position > 0 {
             sql.push(" UNION ALL ");
         }
@@ -358,15 +362,8 @@ fn rollup_rows(sql: &mut Sql, from: Option<i64>, until: Option<i64>, coarsest: B
             .push(ROLLUP_COLUMNS)
             .push(" FROM ")
             .push(table)
-            .push(" WHERE ");
-        for (position, (start, end)) in ranges.into_iter().enumerate() {
-            if position > 0 {
-                sql.push(" OR ");
-            }
-            sql.push("(1 = 1");
-            rollup_range(sql, start, end);
-            sql.push(")");
-        }
+            .push(" WHERE 1 = 1");
+        rollup_range(sql, start, end);
     }
     sql.push(") r");
 }
@@ -497,13 +494,16 @@ fn rollup_range(sql: &mut Sql, from: Option<i64>, until: Option<i64>) {
 }
 
 /// The volume, summed sentiment and top voice of each cell (department, topic) over
-/// `[from, until)`: only `departments` and `topics` when given, every department's otherwise.
-/// The top voice is the best placed of the cell's map voices whose span meets the range.
+/// `[from, until)`: only `departments` and `topics` when given, every department's otherwise;
+/// from the all-time totals when `totals` (the range holds every mention), else from the
+/// rollups. The top voice is the best placed of the cell's map voices whose span meets the
+/// range.
 pub(crate) fn map_cells(
     from: Option<i64>,
     until: Option<i64>,
     departments: Option<&[String]>,
     topics: Option<&[String]>,
+    totals: bool,
 ) -> Sql {
     // The span is looked up by a scalar probe: as a join, PostgreSQL read every span of the
     // cell for each of its voices.
@@ -518,22 +518,56 @@ pub(crate) fn map_cells(
         &ReportFilter::window(from, until, None),
         MENTION_IN_CELL,
     );
-    sql.push(
-        ") IS NOT NULL ORDER BY v.place LIMIT 1) FROM (SELECT department, value AS topic, \
-         CAST(SUM(mention_count) AS BIGINT) AS mention_count, \
-         SUM(sentiment_sum) AS sentiment_sum FROM ",
-    );
-    rollup_rows(&mut sql, from, until, BucketWidth::Week);
-    sql.push(" WHERE dimension = ").int(Dimension::Topic as i64);
+    sql.push(") IS NOT NULL ORDER BY v.place LIMIT 1) FROM ");
+    let topic = match totals {
+        true => {
+            sql.push(
+                "(SELECT department, topic, mention_count, sentiment_sum FROM topic_totals \
+                 WHERE mention_count > 0",
+            );
+            "topic"
+        }
+        false => {
+            sql.push(
+                "(SELECT department, value AS topic, \
+                 CAST(SUM(mention_count) AS BIGINT) AS mention_count, \
+                 SUM(sentiment_sum) AS sentiment_sum FROM ",
+            );
+            rollup_rows(&mut sql, from, until, BucketWidth::Week);
+            sql.push(" WHERE dimension = ").int(Dimension::Topic as i64);
+            "value"
+        }
+    };
     match departments {
         Some(departments) => sql.push(" AND department IN ").list(departments),
         None => sql.push(" AND department <> ''"),
     };
     if let Some(topics) = topics {
-        sql.push(" AND value IN ").list(topics);
+        sql.push(" AND ").push(topic).push(" IN ").list(topics);
     }
-    sql.push(" GROUP BY department, value) c");
+    if !totals {
+        sql.push(" GROUP BY department, value");
+    }
+    sql.push(") c");
     sql
+}
+
+/// The first and the last hour with enriched mentions, both `NULL` when there are none: two
+/// probes of the rollups' key.
+pub(crate) fn hours_with_mentions() -> Sql {
+    let mut sql = Sql::new("SELECT (SELECT MIN(bucket_start) FROM rollups WHERE ");
+    total_partition(&mut sql);
+    sql.push("), (SELECT MAX(bucket_start) FROM rollups WHERE ");
+    total_partition(&mut sql);
+    sql.push(")");
+    sql
+}
+
+/// The rollups' total of every mention.
+fn total_partition(sql: &mut Sql) {
+    sql.push("department = '' AND dimension = ")
+        .int(Dimension::Total as i64)
+        .push(" AND value = ''");
 }
 
 /// The departments (only `department`, when given) that any of `topics` was ever counted in.

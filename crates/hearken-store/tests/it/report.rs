@@ -323,13 +323,24 @@ async fn ranges_of_days_and_hours_agree_with_the_mentions(store: &Store) {
             .unwrap();
         let mut q = query(&[], Topic);
         (q.filter.from, q.filter.until, q.bucket) = (from, until, None);
-        let cells: i64 = map.iter().map(|cell| cell.mention_count).sum();
-        let mut expected = 0;
+        // Cells by (department, topic): mentions and sentiment in thousandths.
+        let thousandths = |sum: f64| (sum * 1000.0).round() as i64;
+        let cells: BTreeMap<(String, String), (i64, i64)> = map
+            .iter()
+            .map(|cell| {
+                let key = (cell.department.clone(), cell.topic.clone());
+                (key, (cell.mention_count, thousandths(cell.sentiment_sum)))
+            })
+            .collect();
+        let mut expected = BTreeMap::new();
         for department in ["customer_service", "marketing", "pr"] {
             let mut q = q.clone();
             q.filter.restrict(Department, vec![department.to_owned()]);
             let rows = within(store.aggregate_from_mentions(&q)).await.unwrap();
-            expected += rows.iter().map(|r| r.mention_count).sum::<i64>();
+            for row in rows {
+                let value = (row.mention_count, thousandths(row.sentiment_sum));
+                expected.insert((department.to_owned(), row.key), value);
+            }
         }
         assert_eq!(cells, expected, "conversation map over {from:?}..{until:?}");
     }
@@ -956,7 +967,8 @@ struct Kept {
     weekly: Vec<RollupRow>,
     hourly_totals: Vec<RollupRow>,
     spans: Vec<SpanRow>,
-    topics: Vec<(String, String, i64)>,
+    /// (department, topic, mentions, sentiment in thousandths).
+    topics: Vec<(String, String, i64, i64)>,
     places: Vec<(i64, String, String, i64)>,
     voices: Vec<(String, String, i64, String, String)>,
 }
@@ -973,7 +985,8 @@ async fn kept(store: &Store) -> Kept {
     let spans = "SELECT department, topic, source, handle, first_at, last_at, mention_count, \
         CAST(ROUND(sentiment_sum * 1000) AS BIGINT), followers FROM author_spans \
         ORDER BY 1, 2, 3, 4";
-    let topics = "SELECT department, topic, mention_count FROM topic_totals ORDER BY 1, 2";
+    let topics = "SELECT department, topic, mention_count, \
+        CAST(ROUND(sentiment_sum * 1000) AS BIGINT) FROM topic_totals ORDER BY 1, 2";
     let places = "SELECT generation, source, handle, place FROM influence_scores ORDER BY 1, 2, 3";
     let voices = "SELECT department, topic, place, source, handle FROM map_voices ORDER BY 1, 2, 3";
     on_store!(store, |pool| {
@@ -1120,11 +1133,13 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
             include_str!("../../migrations/postgres/0007_daily_rollups.sql"),
             include_str!("../../migrations/postgres/0008_read_paths.sql"),
             include_str!("../../migrations/postgres/0009_map_voices.sql"),
+            include_str!("../../migrations/postgres/0010_topic_sentiment.sql"),
         ],
         Store::Sqlite(_) => [
             include_str!("../../migrations/sqlite/0007_daily_rollups.sql"),
             include_str!("../../migrations/sqlite/0008_read_paths.sql"),
             include_str!("../../migrations/sqlite/0009_map_voices.sql"),
+            include_str!("../../migrations/sqlite/0010_topic_sentiment.sql"),
         ],
     };
     let before = kept(store).await;
@@ -1161,12 +1176,14 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
         .map(str::trim)
         .filter(|statement| statement.starts_with("UPDATE") || statement.starts_with("INSERT"))
         .collect();
-    // 0008's spans supersede 0007's.
-    let superseded = backfill
-        .iter()
-        .position(|statement| statement.starts_with("INSERT INTO author_spans"))
-        .unwrap();
-    backfill.remove(superseded);
+    // 0008's spans and 0010's topic totals supersede 0007's.
+    for table in ["INSERT INTO author_spans", "INSERT INTO topic_totals"] {
+        let superseded = backfill
+            .iter()
+            .position(|statement| statement.starts_with(table))
+            .unwrap();
+        backfill.remove(superseded);
+    }
     assert_eq!(backfill.len(), 7, "{backfill:?}");
     for statement in forget.into_iter().chain(backfill) {
         on_store!(store, |pool| {
