@@ -1133,13 +1133,13 @@ async fn migration_rebuilds_what_completion_kept(store: &Store) {
             include_str!("../../migrations/postgres/0007_daily_rollups.sql"),
             include_str!("../../migrations/postgres/0008_read_paths.sql"),
             include_str!("../../migrations/postgres/0009_map_voices.sql"),
-            include_str!("../../migrations/postgres/0010_topic_sentiment.sql"),
+            include_str!("../../migrations/postgres/0010_whole_range_reads.sql"),
         ],
         Store::Sqlite(_) => [
             include_str!("../../migrations/sqlite/0007_daily_rollups.sql"),
             include_str!("../../migrations/sqlite/0008_read_paths.sql"),
             include_str!("../../migrations/sqlite/0009_map_voices.sql"),
-            include_str!("../../migrations/sqlite/0010_topic_sentiment.sql"),
+            include_str!("../../migrations/sqlite/0010_whole_range_reads.sql"),
         ],
     };
     let before = kept(store).await;
