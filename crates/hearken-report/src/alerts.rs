@@ -174,7 +174,7 @@ impl AlertEvaluator {
                 &self.store,
                 &rule.department,
                 &rule.topic,
-                None,
+                false,
                 width,
                 (current - width.micros(), current + width.micros()),
                 &params,

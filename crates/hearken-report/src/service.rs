@@ -410,24 +410,16 @@ impl Reports {
             0 => BucketWidth::Hour,
             value => convert::bucket_width(value, "bucket_width")?,
         };
-        let mut spikes = Vec::new();
-        let groups = match request.department.as_str() {
-            "" => vec![None, Some(Dimension::Department)],
-            _ => vec![None],
-        };
-        for group_by in groups {
-            let found = series_spikes(
-                &self.store,
-                &request.department,
-                &request.topic,
-                group_by,
-                width,
-                (from, until),
-                &self.config.spikes,
-            )
-            .await?;
-            spikes.extend(found);
-        }
+        let spikes = series_spikes(
+            &self.store,
+            &request.department,
+            &request.topic,
+            request.department.is_empty(),
+            width,
+            (from, until),
+            &self.config.spikes,
+        )
+        .await?;
         Ok(pb::SpikesResponse { spikes })
     }
 
@@ -493,14 +485,14 @@ impl Reports {
     }
 }
 
-/// Spikes of one series (`group_by` None) or of one series per department, over hourly or
-/// wider buckets in `[from, until)`. Enough history before `from` is read for the trailing
-/// baseline, and for the seasonal one on hourly series.
+/// Spikes of one series, and with `each_department` of one series per department after it,
+/// over hourly or wider buckets in `[from, until)`. Enough history before `from` is read for
+/// the trailing baseline, and for the seasonal one on hourly series.
 pub(crate) async fn series_spikes(
     store: &Store,
     department: &str,
     topic: &str,
-    group_by: Option<Dimension>,
+    each_department: bool,
     width: BucketWidth,
     (from, until): (i64, i64),
     params: &SpikeParams,
@@ -522,13 +514,24 @@ pub(crate) async fn series_spikes(
     if !topic.is_empty() {
         filter.restrict(Dimension::Topic, vec![topic.to_owned()]);
     }
-    let rows = store
-        .aggregate(&AggregateQuery {
-            filter,
-            bucket: Some(width),
-            group_by: group_by.unwrap_or(Dimension::Total),
-        })
-        .await?;
+    let rows = match each_department {
+        true => {
+            let query = AggregateQuery {
+                filter,
+                bucket: Some(width),
+                group_by: Dimension::Department,
+            };
+            store.aggregate_with_total(&query).await?
+        }
+        false => {
+            let query = AggregateQuery {
+                filter,
+                bucket: Some(width),
+                group_by: Dimension::Total,
+            };
+            store.aggregate(&query).await?
+        }
+    };
     let mut by_key: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     for row in rows {
         by_key
@@ -539,9 +542,10 @@ pub(crate) async fn series_spikes(
     let mut found = Vec::new();
     for (key, points) in by_key {
         let series = Series::dense(start, until, width.micros(), &points);
-        let series_department = match group_by {
-            Some(_) => key,
-            None => department.to_owned(),
+        // The total's key is empty, as the department of every department's series is.
+        let series_department = match each_department {
+            true => key,
+            false => department.to_owned(),
         };
         for spike in spikes::detect(&series, params, from) {
             found.push(pb::Spike {

@@ -275,12 +275,44 @@ impl Store {
                 values,
                 keyed,
             } => {
-                let sql =
-                    sql::rollup_aggregate(&department, dimension, values.as_deref(), keyed, query);
+                let sql = sql::rollup_aggregate(
+                    &department,
+                    dimension,
+                    values.as_deref(),
+                    keyed,
+                    false,
+                    query,
+                );
                 sql.fetch_all(self, "aggregate mentions").await
             }
             Plan::Mentions => self.aggregate_from_mentions(query).await,
         }
+    }
+
+    /// The groups of [`Store::aggregate`] and, before them under the key `""`, the total of
+    /// every mention that `query` counts: in one read when the rollups answer without
+    /// restricting the grouping dimension.
+    pub async fn aggregate_with_total(
+        &self,
+        query: &AggregateQuery,
+    ) -> Result<Vec<AggregateRow>, StoreError> {
+        if let Plan::Rollups {
+            department,
+            dimension,
+            values: None,
+            keyed: true,
+        } = query.plan()
+        {
+            let sql = sql::rollup_aggregate(&department, dimension, None, true, true, query);
+            return sql.fetch_all(self, "aggregate mentions").await;
+        }
+        let total = AggregateQuery {
+            group_by: Dimension::Total,
+            ..query.clone()
+        };
+        let mut rows = self.aggregate(&total).await?;
+        rows.extend(self.aggregate(query).await?);
+        Ok(rows)
     }
 
     /// The same answer as [`Store::aggregate`], always by a `GROUP BY` over the mentions: the
@@ -368,16 +400,17 @@ impl Store {
             None => None,
         };
         // Named departments let the cells be read by the rollups' key, not by scanning
-        // every topic row of the range for a non-empty department.
+        // every topic row of the range for a non-empty department; the totals are read by
+        // topic.
         let departments: Option<Vec<String>> = match (&topics, department) {
-            (Some(topics), _) => {
+            (Some(topics), _) if !totals => {
                 let named: Vec<(String,)> = sql::topic_departments(topics, department)
                     .fetch_all(self, "find the conversation map's departments")
                     .await?;
                 Some(named.into_iter().map(|(department,)| department).collect())
             }
-            (None, Some(department)) => Some(vec![department.to_owned()]),
-            (None, None) => None,
+            (_, Some(department)) => Some(vec![department.to_owned()]),
+            (_, None) => None,
         };
         let cells_sql = sql::map_cells(
             from,

@@ -286,11 +286,14 @@ fn group_by(sql: &mut Sql, keyed: bool, bucketed: bool) {
     sql.push(columns).push(" HAVING COUNT(*) > 0 ORDER BY 1, 2");
 }
 
+/// The rollups' answer to `query` as [`AggregateQuery::plan`] found it; `with_total` adds
+/// the partition's total under the key `''` (its rows' value) to a keyed query.
 pub(crate) fn rollup_aggregate(
     department: &str,
     dimension: Dimension,
     values: Option<&[String]>,
     keyed: bool,
+    with_total: bool,
     query: &AggregateQuery,
 ) -> Sql {
     let key = if keyed { "value" } else { "''" };
@@ -314,10 +317,16 @@ pub(crate) fn rollup_aggregate(
         query.filter.until,
         query.bucket.unwrap_or(BucketWidth::Week),
     );
-    sql.push(" WHERE department = ")
-        .text(department)
-        .push(" AND dimension = ")
-        .int(dimension as i64);
+    sql.push(" WHERE department = ").text(department);
+    match with_total {
+        true => sql
+            .push(" AND dimension IN (")
+            .int(Dimension::Total as i64)
+            .push(", ")
+            .int(dimension as i64)
+            .push(")"),
+        false => sql.push(" AND dimension = ").int(dimension as i64),
+    };
     if let Some(values) = values {
         sql.push(" AND value IN ").list(values);
     }
