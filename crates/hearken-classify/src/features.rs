@@ -18,6 +18,8 @@
 
 use std::ops::Range;
 
+use crate::packed::load_padded;
+
 /// Weight of one character n-gram relative to one word: there are many more of them, and
 /// without a lower weight they would drown the words in the normalised vector.
 const CHAR_NGRAM_WEIGHT: f32 = 0.4;
@@ -91,9 +93,7 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut word = [0; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        state = mix(state, u64::from_le_bytes(word));
+        state = mix(state, load_padded(rest));
     }
     mix(state, bytes.len() as u64)
 }
@@ -185,8 +185,13 @@ impl Grams {
         padded.push_str(word);
         padded.push('>');
         boundaries.clear();
-        boundaries.extend(padded.char_indices().map(|(at, _)| at));
-        boundaries.push(padded.len());
+        if padded.is_ascii() {
+            // One byte a character: no need to decode.
+            boundaries.extend(0..=padded.len());
+        } else {
+            boundaries.extend(padded.char_indices().map(|(at, _)| at));
+            boundaries.push(padded.len());
+        }
         let chars = boundaries.len() - 1;
         for n in [3, 4] {
             for start in 0..chars.saturating_sub(n - 1) {

@@ -6,8 +6,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use serde::Deserialize;
+use serde_json::ser::{CompactFormatter, Formatter};
 
-use crate::classifier::{Classification, Classifier, Document};
+use crate::classifier::{Classification, Classifier, Document, Label};
+use crate::model::LabelScore;
 use crate::train::Example;
 
 /// How an input file holds its documents.
@@ -164,13 +166,95 @@ pub fn read_examples(input: impl Read) -> Result<Vec<Example>, ReadError> {
     Ok(examples)
 }
 
-/// Writes one classification as a JSON line.
+/// Writes one classification as a JSON line: what `serde_json::to_writer` writes for it,
+/// byte for byte (a test checks), written field by field because serde's generic path was a
+/// tenth of a `hearken classify` run.
 pub fn write_classification(
     mut out: impl Write,
     classification: &Classification,
 ) -> std::io::Result<()> {
-    serde_json::to_writer(&mut out, classification)?;
-    out.write_all(b"\n")
+    let out = &mut out;
+    let sentiment = &classification.sentiment;
+    out.write_all(b"{")?;
+    if let Some(id) = &classification.id {
+        out.write_all(b"\"id\":")?;
+        json_string(out, id)?;
+        out.write_all(b",")?;
+    }
+    out.write_all(b"\"sentiment\":{\"neg\":")?;
+    json_number(out, sentiment.neg)?;
+    out.write_all(b",\"neu\":")?;
+    json_number(out, sentiment.neu)?;
+    out.write_all(b",\"pos\":")?;
+    json_number(out, sentiment.pos)?;
+    out.write_all(b",\"compound\":")?;
+    json_number(out, sentiment.compound)?;
+    out.write_all(match sentiment.label {
+        Label::Negative => b",\"label\":\"negative\"}",
+        Label::Neutral => b",\"label\":\"neutral\"}",
+        Label::Positive => b",\"label\":\"positive\"}",
+    })?;
+    out.write_all(b",\"departments\":[")?;
+    for (i, department) in classification.departments.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        json_label_score(out, department)?;
+    }
+    out.write_all(b"],\"intent\":")?;
+    json_label_score(out, &classification.intent)?;
+    out.write_all(b",\"topics\":")?;
+    json_strings(out, &classification.topics)?;
+    out.write_all(b",\"language\":")?;
+    json_string(out, &classification.language)?;
+    out.write_all(b",\"urgency\":")?;
+    json_number(out, classification.urgency)?;
+    out.write_all(b",\"model_version\":")?;
+    json_string(out, &classification.model_version)?;
+    if !classification.routing_reasons.is_empty() {
+        out.write_all(b",\"routing_reasons\":")?;
+        json_strings(out, &classification.routing_reasons)?;
+    }
+    out.write_all(b"}\n")
+}
+
+fn json_label_score(out: &mut impl Write, score: &LabelScore) -> std::io::Result<()> {
+    out.write_all(b"{\"id\":")?;
+    json_string(out, &score.id)?;
+    out.write_all(b",\"confidence\":")?;
+    json_number(out, score.confidence)?;
+    out.write_all(b"}")
+}
+
+fn json_strings(out: &mut impl Write, strings: &[String]) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, s) in strings.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        json_string(out, s)?;
+    }
+    out.write_all(b"]")
+}
+
+/// As serde_json writes a string: the few that need escaping go through it.
+fn json_string(out: &mut impl Write, s: &str) -> std::io::Result<()> {
+    let plain = !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+    if !plain {
+        return Ok(serde_json::to_writer(out, s)?);
+    }
+    out.write_all(b"\"")?;
+    out.write_all(s.as_bytes())?;
+    out.write_all(b"\"")
+}
+
+/// As serde_json writes an `f64`: shortest round-trip digits, `null` when not finite.
+fn json_number(out: &mut impl Write, x: f64) -> std::io::Result<()> {
+    if x.is_finite() {
+        CompactFormatter.write_f64(out, x)
+    } else {
+        out.write_all(b"null")
+    }
 }
 
 /// Documents per piece of work: small enough to share the work evenly between threads,

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::eval::Evaluation;
 use crate::features::{self, Grams, Hasher, Kind, MAX_NGRAM_WORD_BYTES, Scratch};
+use crate::packed::load_padded;
 use crate::sentiment::Vader;
 use crate::taxonomy::Taxonomy;
 
@@ -643,10 +644,8 @@ impl WordCache {
         }
         let bytes = word.as_bytes();
         debug_assert!(cacheable(word));
-        let mut padded = [0u8; 24];
-        padded[..bytes.len()].copy_from_slice(bytes);
-        let (chunks, _) = padded.as_chunks::<8>();
-        let key = [0, 1, 2].map(|i| u64::from_le_bytes(chunks[i]));
+        let key = [0, 8, 16]
+            .map(|at| load_padded(&bytes[at.min(bytes.len())..(at + 8).min(bytes.len())]));
         let len = bytes.len() as u32;
         let set = Self::set_of(hash);
         let keys = &mut self.sets[set].0;

@@ -59,10 +59,12 @@ pub fn extract(text: &str) -> Vec<String> {
         let is_word = !skip && lower_phrase_word(trimmed, &mut lowered);
         let word = is_word.then_some(start..lowered.len());
         if let (Some(first), Some(second)) = (&previous, &word) {
-            push(
-                format!("{} {}", &lowered[first.clone()], &lowered[second.clone()]),
-                &mut topics,
-            );
+            let (first, second) = (&lowered[first.clone()], &lowered[second.clone()]);
+            let mut phrase = String::with_capacity(first.len() + 1 + second.len());
+            phrase.push_str(first);
+            phrase.push(' ');
+            phrase.push_str(second);
+            push(phrase, &mut topics);
             if topics.len() == MAX_TOPICS {
                 break;
             }

@@ -113,3 +113,64 @@ fn many_pieces_are_written_in_input_order() {
     let expected: Vec<String> = (0..3_000).map(|i| format!("d{i}")).collect();
     assert_eq!(ids, expected);
 }
+
+mod output {
+    use hearken_classify::io::write_classification;
+    use hearken_classify::{Classification, Label, LabelScore, Sentiment};
+    use proptest::prelude::*;
+
+    /// Strings that need escaping, or not, and numbers of every kind, non-finite ones too.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof!["[a-z_ ]{0,8}", any::<String>()]
+    }
+
+    fn score() -> impl Strategy<Value = LabelScore> {
+        (text(), any::<f64>()).prop_map(|(id, confidence)| LabelScore { id, confidence })
+    }
+
+    fn classification() -> impl Strategy<Value = Classification> {
+        let label = prop::sample::select(vec![Label::Negative, Label::Neutral, Label::Positive]);
+        let sentiment =
+            (any::<[f64; 4]>(), label).prop_map(|([neg, neu, pos, compound], label)| Sentiment {
+                neg,
+                neu,
+                pos,
+                compound,
+                label,
+            });
+        let strings = || prop::collection::vec(text(), 0..4);
+        (
+            (prop::option::of(text()), sentiment),
+            (prop::collection::vec(score(), 0..3), score()),
+            (strings(), text(), any::<f64>(), text(), strings()),
+        )
+            .prop_map(
+                |(
+                    (id, sentiment),
+                    (departments, intent),
+                    (topics, language, urgency, model_version, routing_reasons),
+                )| Classification {
+                    id,
+                    sentiment,
+                    departments,
+                    intent,
+                    topics,
+                    language,
+                    urgency,
+                    model_version,
+                    routing_reasons,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn lines_are_what_serde_json_writes(classification in classification()) {
+            let mut expected = serde_json::to_vec(&classification).expect("serialises");
+            expected.push(b'\n');
+            let mut written = Vec::new();
+            write_classification(&mut written, &classification).expect("writes to memory");
+            prop_assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&expected));
+        }
+    }
+}
