@@ -317,6 +317,17 @@ async fn ranges_of_days_and_hours_agree_with_the_mentions(store: &Store) {
                 );
                 seen.insert(from_rollups.iter().map(|r| r.mention_count).sum::<i64>());
             }
+            // Each department's series and the total, in one read and in two.
+            let mut q = query(&[], Department);
+            (q.filter.from, q.filter.until, q.bucket) = (from, until, bucket);
+            let together = within(store.aggregate_with_total(&q)).await.unwrap();
+            let total = AggregateQuery {
+                group_by: Total,
+                ..q.clone()
+            };
+            let mut apart = within(store.aggregate(&total)).await.unwrap();
+            apart.extend(within(store.aggregate(&q)).await.unwrap());
+            assert_eq!(comparable(&together), comparable(&apart), "{q:?}");
         }
         let map = within(store.conversation_map(from, until, None, None))
             .await
