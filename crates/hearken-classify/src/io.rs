@@ -194,14 +194,9 @@ pub fn write_classification(
         Label::Neutral => b",\"label\":\"neutral\"}",
         Label::Positive => b",\"label\":\"positive\"}",
     })?;
-    out.write_all(b",\"departments\":[")?;
-    for (i, department) in classification.departments.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        json_label_score(out, department)?;
-    }
-    out.write_all(b"],\"intent\":")?;
+    out.write_all(b",\"departments\":")?;
+    json_array(out, &classification.departments, json_label_score)?;
+    out.write_all(b",\"intent\":")?;
     json_label_score(out, &classification.intent)?;
     out.write_all(b",\"topics\":")?;
     json_strings(out, &classification.topics)?;
@@ -226,13 +221,22 @@ fn json_label_score(out: &mut impl Write, score: &LabelScore) -> std::io::Result
     out.write_all(b"}")
 }
 
-fn json_strings(out: &mut impl Write, strings: &[String]) -> std::io::Result<()> {
+fn json_strings<W: Write>(out: &mut W, strings: &[String]) -> std::io::Result<()> {
+    json_array(out, strings, |out, s| json_string(out, s))
+}
+
+/// `[item,item,…]`, each written by `item`.
+fn json_array<W: Write, T>(
+    out: &mut W,
+    items: &[T],
+    item: impl Fn(&mut W, &T) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     out.write_all(b"[")?;
-    for (i, s) in strings.iter().enumerate() {
+    for (i, value) in items.iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
-        json_string(out, s)?;
+        item(out, value)?;
     }
     out.write_all(b"]")
 }

@@ -514,23 +514,17 @@ pub(crate) async fn series_spikes(
     if !topic.is_empty() {
         filter.restrict(Dimension::Topic, vec![topic.to_owned()]);
     }
+    let query = AggregateQuery {
+        filter,
+        bucket: Some(width),
+        group_by: match each_department {
+            true => Dimension::Department,
+            false => Dimension::Total,
+        },
+    };
     let rows = match each_department {
-        true => {
-            let query = AggregateQuery {
-                filter,
-                bucket: Some(width),
-                group_by: Dimension::Department,
-            };
-            store.aggregate_with_total(&query).await?
-        }
-        false => {
-            let query = AggregateQuery {
-                filter,
-                bucket: Some(width),
-                group_by: Dimension::Total,
-            };
-            store.aggregate(&query).await?
-        }
+        true => store.aggregate_with_total(&query).await?,
+        false => store.aggregate(&query).await?,
     };
     let mut by_key: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     for row in rows {
