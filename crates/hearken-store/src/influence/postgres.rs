@@ -320,6 +320,13 @@ impl PgStore {
         tx.commit()
             .await
             .map_err(StoreError::query("commit a score generation"))?;
+        // A generation is a third or more of these tables, and autovacuum analyzes them up to
+        // a minute later: until then the planner takes the new generation for empty, and
+        // TopVoices read every topical score of it to find a page's (5,657 buffers, not 18).
+        sqlx::query("ANALYZE influence_scores, influence_topical, map_voices")
+            .execute(self.pool())
+            .await
+            .map_err(StoreError::query("analyze a score generation"))?;
         Ok(info)
     }
 

@@ -89,6 +89,7 @@ async fn postgres_contract() {
     if let Some(store) = postgres().await {
         contract::run(&store).await;
         influence::run(&store).await;
+        generation_statistics_hold(&store).await;
     }
     if let Some(store) = postgres().await {
         enrich::run(&store).await;
@@ -114,5 +115,23 @@ async fn planner_settings_hold(store: &Store) {
             .await
             .unwrap();
         assert_eq!(value, expected, "{setting}");
+    }
+}
+
+/// The planner knows the newest score generation as soon as it is saved: its tables were
+/// analyzed then, not a minute later by autovacuum, so their row estimates are their rows.
+async fn generation_statistics_hold(store: &Store) {
+    let Store::Postgres(store) = store else {
+        unreachable!("PostgreSQL only")
+    };
+    for table in ["influence_scores", "influence_topical", "map_voices"] {
+        let (estimated, counted): (f32, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT (SELECT reltuples FROM pg_class WHERE relname = '{table}'), \
+             (SELECT COUNT(*) FROM {table})"
+        )))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(estimated, counted as f32, "{table}");
     }
 }
