@@ -131,6 +131,16 @@ struct Line([f32; LINE]);
 
 impl Line {
     const ZERO: Self = Self([0.0; LINE]);
+
+    /// Adds `value` times the fixed-point `weights`, as one straight run of sixteen
+    /// lanes: written as a loop inside a loop over lines, it compiled to scalar code (the
+    /// compiler vectorised across lines, and there is usually one).
+    fn add_scaled(&mut self, weights: &QuantLine, value: f32) {
+        let products: [f32; LINE] = weights.0.map(|q| value * f32::from(q));
+        for (sum, product) in self.0.iter_mut().zip(products) {
+            *sum += product;
+        }
+    }
 }
 
 const LINE: usize = 16;
@@ -311,9 +321,7 @@ impl Weights {
             .iter_mut()
             .zip(&self.quantised[start..start + self.lines])
         {
-            for (s, &q) in sum.0.iter_mut().zip(&line.0) {
-                *s += value * f32::from(q);
-            }
+            sum.add_scaled(line, value);
         }
     }
 
