@@ -306,14 +306,14 @@ impl Weights {
     pub(crate) fn scores(&self, x: &[(u32, f32)], out: &mut Vec<f32>) {
         let mut sums = vec![Line::ZERO; self.lines];
         for &(bucket, value) in x {
-            self.accumulate(bucket, value, &mut sums);
+            self.add_row(self.row_start(bucket), value, &mut sums);
         }
         self.finish_scores(1.0, &sums, out);
     }
 
-    /// Adds `value` times the fixed-point row of `bucket` to `sums` (of [`Self::lines`]).
-    fn accumulate(&self, bucket: u32, value: f32, sums: &mut [Line]) {
-        let start = self.row_start(bucket);
+    /// Adds `value` times the fixed-point row whose first line is `start` (a
+    /// [`Self::row_start`]) to `sums` (of [`Self::lines`]).
+    fn add_row(&self, start: usize, value: f32, sums: &mut [Line]) {
         if start == 0 {
             return;
         }
@@ -325,9 +325,12 @@ impl Weights {
         }
     }
 
-    /// Starts loading the row of `bucket`, so that [`Self::accumulate`] finds it cached.
-    fn prefetch_row(&self, bucket: u32) {
-        crate::prefetch(&self.quantised[self.row_start(bucket)]);
+    /// Starts loading the row of `bucket`, so that [`Self::add_row`] finds it cached, and
+    /// returns its [`Self::row_start`], which takes a bit count that is worth doing once.
+    fn prefetch_row(&self, bucket: u32) -> usize {
+        let start = self.row_start(bucket);
+        crate::prefetch(&self.quantised[start]);
+        start
     }
 
     /// Scores from fixed-point sums to be divided by `norm`, into `out`: departments then
@@ -521,6 +524,8 @@ struct Workspace {
     scores: Vec<f32>,
     /// Per word-level feature, its value less the cached words in it.
     residual: Vec<f32>,
+    /// The rows to add beyond the cached words': (row start, value).
+    rows: Vec<(usize, f32)>,
     cache: WordCache,
 }
 
@@ -554,6 +559,8 @@ struct WordCache {
     sets: Vec<CacheSet>,
     /// Per set, the newer word's block then the older word's.
     blocks: Vec<Line>,
+    /// The rows of the block being computed: (row start, value).
+    rows: Vec<(usize, f32)>,
 }
 
 /// Word caches that exist, at most one a core.
@@ -646,7 +653,7 @@ impl WordCache {
         let lines = self.lines;
         if self.sets.is_empty() {
             let block = &mut self.blocks[..lines];
-            let squares = word_block(weights, hasher, word, hash, grams, block);
+            let squares = word_block(weights, hasher, word, hash, grams, &mut self.rows, block);
             add_lines(sums, block);
             return squares;
         }
@@ -669,7 +676,7 @@ impl WordCache {
             // The newer word gives way to the new one and becomes the older.
             keys[1] = keys[0];
             older.copy_from_slice(newer);
-            let squares = word_block(weights, hasher, word, hash, grams, newer);
+            let squares = word_block(weights, hasher, word, hash, grams, &mut self.rows, newer);
             keys[0] = CacheKey {
                 bytes: key,
                 len,
@@ -697,19 +704,22 @@ fn word_block(
     word: &str,
     hash: u64,
     grams: &mut Grams,
+    rows: &mut Vec<(usize, f32)>,
     block: &mut [Line],
 ) -> f32 {
     block.fill(Line::ZERO);
     let word_bucket = hasher.bucket(Kind::Word, hash);
     let (merged, squares) = grams.merged(hasher, word);
     // The rows are scattered over the table: ask for all of them before adding any.
-    weights.prefetch_row(word_bucket);
-    for &(bucket, _) in merged {
-        weights.prefetch_row(bucket);
-    }
-    weights.accumulate(word_bucket, 1.0, block);
-    for &(bucket, value) in merged {
-        weights.accumulate(bucket, value, block);
+    rows.clear();
+    rows.push((weights.prefetch_row(word_bucket), 1.0));
+    rows.extend(
+        merged
+            .iter()
+            .map(|&(bucket, value)| (weights.prefetch_row(bucket), value)),
+    );
+    for &(start, value) in rows.iter() {
+        weights.add_row(start, value, block);
     }
     squares
 }
@@ -765,6 +775,7 @@ impl Model {
             sums,
             scores,
             residual,
+            rows,
             cache,
         } = workspace;
         let hasher = self.hasher();
@@ -784,9 +795,10 @@ impl Model {
                 residual[entry] -= 1.0;
             }
         }
+        rows.clear();
         for (&(bucket, _), &rest) in scratch.features.iter().zip(residual.iter()) {
             if rest != 0.0 {
-                self.weights.prefetch_row(bucket);
+                rows.push((self.weights.prefetch_row(bucket), rest));
             }
         }
         let mut squares = 0.0;
@@ -795,11 +807,11 @@ impl Model {
                 squares += count * cache.add(&self.weights, hasher, word, hash, grams, sums);
             }
         });
-        for (&(bucket, value), &rest) in scratch.features.iter().zip(residual.iter()) {
+        for &(_, value) in &scratch.features {
             squares += value * value;
-            if rest != 0.0 {
-                self.weights.accumulate(bucket, rest, sums);
-            }
+        }
+        for &(start, rest) in rows.iter() {
+            self.weights.add_row(start, rest, sums);
         }
         self.weights.finish_scores(squares.sqrt(), sums, scores);
     }
