@@ -207,8 +207,18 @@ impl Grams {
     pub(crate) fn merged(&mut self, hasher: Hasher, word: &str) -> (&[(u32, f32)], f32) {
         let mut merged = std::mem::take(&mut self.merged);
         merged.clear();
+        // One bit per bucket's low six bits: a bucket whose bit is clear is new, which
+        // spares most n-grams the search through the word's others.
+        let mut seen = 0u64;
         self.for_each(hasher, word, |_, bucket, value| {
-            match merged.iter_mut().find(|(known, _)| *known == bucket) {
+            let bit = 1u64 << (bucket % 64);
+            let known = if seen & bit == 0 {
+                None
+            } else {
+                merged.iter_mut().find(|(known, _)| *known == bucket)
+            };
+            seen |= bit;
+            match known {
                 Some((_, sum)) => *sum += value,
                 None => merged.push((bucket, value)),
             }

@@ -131,6 +131,16 @@ struct Line([f32; LINE]);
 
 impl Line {
     const ZERO: Self = Self([0.0; LINE]);
+
+    /// Adds `value` times the fixed-point `weights`, as one straight run of sixteen
+    /// lanes: written as a loop inside a loop over lines, it compiled to scalar code (the
+    /// compiler vectorised across lines, and there is usually one).
+    fn add_scaled(&mut self, weights: &QuantLine, value: f32) {
+        let products: [f32; LINE] = weights.0.map(|q| value * f32::from(q));
+        for (sum, product) in self.0.iter_mut().zip(products) {
+            *sum += product;
+        }
+    }
 }
 
 const LINE: usize = 16;
@@ -296,14 +306,14 @@ impl Weights {
     pub(crate) fn scores(&self, x: &[(u32, f32)], out: &mut Vec<f32>) {
         let mut sums = vec![Line::ZERO; self.lines];
         for &(bucket, value) in x {
-            self.accumulate(bucket, value, &mut sums);
+            self.add_row(self.row_start(bucket), value, &mut sums);
         }
         self.finish_scores(1.0, &sums, out);
     }
 
-    /// Adds `value` times the fixed-point row of `bucket` to `sums` (of [`Self::lines`]).
-    fn accumulate(&self, bucket: u32, value: f32, sums: &mut [Line]) {
-        let start = self.row_start(bucket);
+    /// Adds `value` times the fixed-point row whose first line is `start` (a
+    /// [`Self::row_start`]) to `sums` (of [`Self::lines`]).
+    fn add_row(&self, start: usize, value: f32, sums: &mut [Line]) {
         if start == 0 {
             return;
         }
@@ -311,15 +321,16 @@ impl Weights {
             .iter_mut()
             .zip(&self.quantised[start..start + self.lines])
         {
-            for (s, &q) in sum.0.iter_mut().zip(&line.0) {
-                *s += value * f32::from(q);
-            }
+            sum.add_scaled(line, value);
         }
     }
 
-    /// Starts loading the row of `bucket`, so that [`Self::accumulate`] finds it cached.
-    fn prefetch_row(&self, bucket: u32) {
-        crate::prefetch(&self.quantised[self.row_start(bucket)]);
+    /// Starts loading the row of `bucket`, so that [`Self::add_row`] finds it cached, and
+    /// returns its [`Self::row_start`], which takes a bit count that is worth doing once.
+    fn prefetch_row(&self, bucket: u32) -> usize {
+        let start = self.row_start(bucket);
+        crate::prefetch(&self.quantised[start]);
+        start
     }
 
     /// Scores from fixed-point sums to be divided by `norm`, into `out`: departments then
@@ -513,6 +524,8 @@ struct Workspace {
     scores: Vec<f32>,
     /// Per word-level feature, its value less the cached words in it.
     residual: Vec<f32>,
+    /// The rows to add beyond the cached words': (row start, value).
+    rows: Vec<(usize, f32)>,
     cache: WordCache,
 }
 
@@ -546,6 +559,8 @@ struct WordCache {
     sets: Vec<CacheSet>,
     /// Per set, the newer word's block then the older word's.
     blocks: Vec<Line>,
+    /// The rows of the block being computed: (row start, value).
+    rows: Vec<(usize, f32)>,
 }
 
 /// Word caches that exist, at most one a core.
@@ -638,7 +653,7 @@ impl WordCache {
         let lines = self.lines;
         if self.sets.is_empty() {
             let block = &mut self.blocks[..lines];
-            let squares = word_block(weights, hasher, word, hash, grams, block);
+            let squares = word_block(weights, hasher, word, hash, grams, &mut self.rows, block);
             add_lines(sums, block);
             return squares;
         }
@@ -661,7 +676,7 @@ impl WordCache {
             // The newer word gives way to the new one and becomes the older.
             keys[1] = keys[0];
             older.copy_from_slice(newer);
-            let squares = word_block(weights, hasher, word, hash, grams, newer);
+            let squares = word_block(weights, hasher, word, hash, grams, &mut self.rows, newer);
             keys[0] = CacheKey {
                 bytes: key,
                 len,
@@ -689,19 +704,22 @@ fn word_block(
     word: &str,
     hash: u64,
     grams: &mut Grams,
+    rows: &mut Vec<(usize, f32)>,
     block: &mut [Line],
 ) -> f32 {
     block.fill(Line::ZERO);
     let word_bucket = hasher.bucket(Kind::Word, hash);
     let (merged, squares) = grams.merged(hasher, word);
     // The rows are scattered over the table: ask for all of them before adding any.
-    weights.prefetch_row(word_bucket);
-    for &(bucket, _) in merged {
-        weights.prefetch_row(bucket);
-    }
-    weights.accumulate(word_bucket, 1.0, block);
-    for &(bucket, value) in merged {
-        weights.accumulate(bucket, value, block);
+    rows.clear();
+    rows.push((weights.prefetch_row(word_bucket), 1.0));
+    rows.extend(
+        merged
+            .iter()
+            .map(|&(bucket, value)| (weights.prefetch_row(bucket), value)),
+    );
+    for &(start, value) in rows.iter() {
+        weights.add_row(start, value, block);
     }
     squares
 }
@@ -757,6 +775,7 @@ impl Model {
             sums,
             scores,
             residual,
+            rows,
             cache,
         } = workspace;
         let hasher = self.hasher();
@@ -776,9 +795,10 @@ impl Model {
                 residual[entry] -= 1.0;
             }
         }
+        rows.clear();
         for (&(bucket, _), &rest) in scratch.features.iter().zip(residual.iter()) {
             if rest != 0.0 {
-                self.weights.prefetch_row(bucket);
+                rows.push((self.weights.prefetch_row(bucket), rest));
             }
         }
         let mut squares = 0.0;
@@ -787,11 +807,11 @@ impl Model {
                 squares += count * cache.add(&self.weights, hasher, word, hash, grams, sums);
             }
         });
-        for (&(bucket, value), &rest) in scratch.features.iter().zip(residual.iter()) {
+        for &(_, value) in &scratch.features {
             squares += value * value;
-            if rest != 0.0 {
-                self.weights.accumulate(bucket, rest, sums);
-            }
+        }
+        for &(start, rest) in rows.iter() {
+            self.weights.add_row(start, rest, sums);
         }
         self.weights.finish_scores(squares.sqrt(), sums, scores);
     }

@@ -53,9 +53,20 @@ pub(crate) fn push_lowercase(out: &mut String, s: &str) {
     }
 }
 
-/// Python's `token.strip(string.punctuation)`.
+/// Python's `token.strip(string.punctuation)`, on bytes: an ASCII punctuation mark is one
+/// byte that appears in no other character's encoding, so what is left starts and ends on
+/// character boundaries.
 pub(crate) fn strip_ascii_punctuation(token: &str) -> &str {
-    token.trim_matches(|c: char| c.is_ascii_punctuation())
+    let bytes = token.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_punctuation())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_punctuation())
+        .map_or(start, |last| last + 1);
+    &token[start..end]
 }
 
 /// Python's `round(x, digits)` for `digits` 3 or 4: the exact binary value rounded half to
@@ -77,7 +88,23 @@ pub(crate) fn round_decimal(x: f64, digits: i32) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// Letters, whitespace, ASCII punctuation and multi-byte characters.
+    const AWKWARD: &str =
+        "[a-zA-Z' .!:;()\\t\\n\u{b}\u{1c}\u{1f}\u{85}\u{a0}\u{2003}\u{3000}\u{200b}é¡ΟΣ😡]{0,40}";
+
+    proptest! {
+        #[test]
+        fn strip_punctuation_is_trimming_punctuation_characters(token in AWKWARD) {
+            prop_assert_eq!(
+                strip_ascii_punctuation(&token),
+                token.trim_matches(|c: char| c.is_ascii_punctuation())
+            );
+        }
+    }
 
     #[test]
     fn whitespace_includes_python_separators() {
