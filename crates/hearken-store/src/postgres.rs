@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::time::Duration;
 
 use hearken_core::mention::NewMention;
+use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::StoreError;
@@ -15,6 +17,9 @@ use crate::model::{
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a pooled connection may sit idle before it is tested on its next use.
+const TEST_WHEN_IDLE: Duration = Duration::from_secs(1);
 
 /// A PostgreSQL-backed store.
 #[derive(Debug, Clone)]
@@ -42,9 +47,22 @@ impl PgStore {
                 ("max_parallel_workers_per_gather", "0"),
                 ("plan_cache_mode", "force_custom_plan"),
             ]);
+        // A pooled connection is tested with a round trip to the server before use only when
+        // it sat idle (the server may have restarted since): a busy pool otherwise paid that
+        // round trip, and both processes' wake-ups, for every statement. It is still tested
+        // when released, so one that failed is closed then.
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(std::time::Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= TEST_WHEN_IDLE {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(connect_error)?;

@@ -48,8 +48,11 @@ impl SqliteStore {
             // milliseconds at a million mentions. Sampled ANALYZE keeps them cheap to gather.
             .analysis_limit(ANALYSIS_LIMIT)
             .optimize_on_close(true, ANALYSIS_LIMIT);
+        // A connection to a file cannot lose its server: testing it before each use only cost
+        // a round trip to its worker thread. It is still tested when released.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(connect_error)?;

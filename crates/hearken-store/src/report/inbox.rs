@@ -98,7 +98,38 @@ pub fn status_name(status: i32) -> &'static str {
     }
 }
 
-type ItemRow = (i64, String, f64, i32, Option<String>);
+/// An inbox row with its mention, read together.
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    #[sqlx(flatten)]
+    mention: StoredMention,
+    #[sqlx(flatten)]
+    state: ItemState,
+}
+
+/// What the inbox keeps of an item.
+#[derive(sqlx::FromRow)]
+struct ItemState {
+    owner_department: String,
+    priority: f64,
+    inbox_status: i32,
+    assignee: Option<String>,
+}
+
+/// Reads the inbox rows that `$rows` selects (as `mention_id, owner_department, priority,
+/// inbox_status, assignee`) with their mentions, highest priority first.
+macro_rules! items_with_mentions {
+    ($rows:literal) => {
+        concat!(
+            "SELECT ",
+            crate::flat::select_columns!(),
+            ", i.owner_department, i.priority, i.inbox_status, i.assignee FROM (",
+            $rows,
+            ") i JOIN mentions m ON m.id = i.mention_id ORDER BY i.priority DESC, i.mention_id"
+        )
+    };
+}
+
 /// (mention id, actor, action, detail, created at).
 type EventRow = (i64, String, String, String, i64);
 
@@ -111,14 +142,14 @@ impl Store {
     /// department.
     pub async fn inbox(&self, query: &InboxQuery) -> Result<Vec<InboxItemRecord>, StoreError> {
         let rows: Vec<ItemRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT i.mention_id, i.owner_department, i.priority, i.status, i.assignee \
-                 FROM inbox_items i WHERE ($1 = '' OR EXISTS (SELECT 1 FROM mention_departments d \
-                 WHERE d.mention_id = i.mention_id AND d.department = $1)) \
-                 AND ($2 = 0 OR i.status = $2) AND i.priority >= $3 \
+            sqlx::query_as(items_with_mentions!(
+                "SELECT i.mention_id, i.owner_department, i.priority, i.status AS inbox_status, \
+                 i.assignee FROM inbox_items i WHERE ($1 = '' OR EXISTS (SELECT 1 \
+                 FROM mention_departments d WHERE d.mention_id = i.mention_id \
+                 AND d.department = $1)) AND ($2 = 0 OR i.status = $2) AND i.priority >= $3 \
                  AND ($4 = 0 OR i.priority < $5 OR (i.priority = $5 AND i.mention_id > $6)) \
-                 ORDER BY i.priority DESC, i.mention_id LIMIT $7",
-            )
+                 ORDER BY i.priority DESC, i.mention_id LIMIT $7"
+            ))
             .bind(query.department.as_deref().unwrap_or(""))
             .bind(query.status.unwrap_or(0))
             .bind(query.min_priority)
@@ -136,10 +167,10 @@ impl Store {
     /// One inbox item, if the mention has one.
     pub async fn inbox_item(&self, mention_id: i64) -> Result<Option<InboxItemRecord>, StoreError> {
         let rows: Vec<ItemRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT mention_id, owner_department, priority, status, assignee \
-                 FROM inbox_items WHERE mention_id = $1",
-            )
+            sqlx::query_as(items_with_mentions!(
+                "SELECT mention_id, owner_department, priority, status AS inbox_status, \
+                 assignee FROM inbox_items WHERE mention_id = $1"
+            ))
             .bind(mention_id)
             .fetch_all(pool)
             .await
@@ -228,15 +259,14 @@ impl Store {
         }
     }
 
-    /// Adds each item's mention (with its labels) and history, keeping the rows' order.
+    /// Adds each item's labels and history, keeping the rows' order.
     async fn complete_items(&self, rows: Vec<ItemRow>) -> Result<Vec<InboxItemRecord>, StoreError> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
-        let mut mentions: Vec<StoredMention> = sql::mentions_by_id(&ids)
-            .fetch_all(self, "read inbox mentions")
-            .await?;
+        let (mut mentions, states): (Vec<StoredMention>, Vec<ItemState>) =
+            rows.into_iter().map(|row| (row.mention, row.state)).unzip();
+        let ids: Vec<i64> = mentions.iter().map(|m| m.id).collect();
         let events: Vec<EventRow> = sql::inbox_events(&ids)
             .fetch_all(self, "read inbox history")
             .await?;
@@ -244,8 +274,6 @@ impl Store {
             Store::Postgres(store) => store.attach_labels(&mut mentions).await?,
             Store::Sqlite(store) => store.attach_labels(&mut mentions).await?,
         }
-        let mut mentions: HashMap<i64, StoredMention> =
-            mentions.into_iter().map(|m| (m.id, m)).collect();
         let mut history: HashMap<i64, Vec<InboxEventRecord>> = HashMap::new();
         for (id, actor, action, detail, created_at) in events {
             history.entry(id).or_default().push(InboxEventRecord {
@@ -255,22 +283,18 @@ impl Store {
                 created_at,
             });
         }
-        let mut items = Vec::with_capacity(rows.len());
-        for (id, owner_department, priority, status, assignee) in rows {
-            // The inbox row references its mention, so a missing one was deleted in between.
-            let Some(mention) = mentions.remove(&id) else {
-                continue;
-            };
-            items.push(InboxItemRecord {
+        Ok(mentions
+            .into_iter()
+            .zip(states)
+            .map(|(mention, state)| InboxItemRecord {
+                history: history.remove(&mention.id).unwrap_or_default(),
                 mention,
-                owner_department,
-                priority,
-                status,
-                assignee,
-                history: history.remove(&id).unwrap_or_default(),
-            });
-        }
-        Ok(items)
+                owner_department: state.owner_department,
+                priority: state.priority,
+                status: state.inbox_status,
+                assignee: state.assignee,
+            })
+            .collect())
     }
 }
 

@@ -261,6 +261,14 @@ pub struct VoiceRecord {
     pub sentiment_sum: f64,
 }
 
+/// Aggregate rows ordered by key, then bucket. Ordered here rather than by the database:
+/// PostgreSQL compares text by the database's collation (strcoll under C.UTF-8), which took a
+/// third of an hourly chart's read; bytes are what SQLite and Rust compare too.
+fn by_key(mut rows: Vec<AggregateRow>) -> Vec<AggregateRow> {
+    rows.sort_unstable_by(|a, b| (&a.key, a.bucket_start).cmp(&(&b.key, b.bucket_start)));
+    rows
+}
+
 /// Where an export continues: after this mention id.
 pub type ExportCursor = i64;
 
@@ -283,7 +291,7 @@ impl Store {
                     false,
                     query,
                 );
-                sql.fetch_all(self, "aggregate mentions").await
+                sql.fetch_all(self, "aggregate mentions").await.map(by_key)
             }
             Plan::Mentions => self.aggregate_from_mentions(query).await,
         }
@@ -304,7 +312,7 @@ impl Store {
         } = query.plan()
         {
             let sql = sql::rollup_aggregate(&department, dimension, None, true, true, query);
-            return sql.fetch_all(self, "aggregate mentions").await;
+            return sql.fetch_all(self, "aggregate mentions").await.map(by_key);
         }
         let total = AggregateQuery {
             group_by: Dimension::Total,
@@ -324,6 +332,7 @@ impl Store {
         sql::mention_aggregate(query)
             .fetch_all(self, "aggregate mentions")
             .await
+            .map(by_key)
     }
 
     /// Distinct authors, their followers, and engagement totals of the filtered mentions: from
