@@ -1,4 +1,5 @@
-"""CPU per request of each process of a reporting run.
+"""CPU per request of each process of a reporting run (bench/report/run.sh with
+HEARKEN_BENCH_CPU=1).
 
     cpu_per_request.py sample NAME,NAME,...   prints, every 0.25 s, a timestamp and the CPU
                                               seconds used so far by the processes whose

@@ -14,11 +14,16 @@
 # HEARKEN_BENCH_DIR=dir keeps the stores there; with HEARKEN_BENCH_REUSE=1 a second run skips
 # seeding and only measures. HEARKEN_BENCH_STORES (default "postgres sqlite") names the stores
 # to seed and measure. HEARKEN_BENCH_BASELINE=0 leaves the plain GROUP BYs out.
+# HEARKEN_BENCH_CPU=1 also prints each query's CPU milliseconds per request in the server,
+# the database and the load generator (bench/report/cpu_per_request.py); the plain GROUP BYs
+# are then left out, as they would be counted with the query they follow.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000000}
 clients=${2:-16}
 requests=${3:-800}
+cpu=${HEARKEN_BENCH_CPU:-0}
+if [ "$cpu" = 1 ]; then export HEARKEN_BENCH_BASELINE=0; fi
 work=${HEARKEN_BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
@@ -97,7 +102,19 @@ measure() { # name url port
   echo
   echo "### $name: $n mentions, $clients clients, $requests requests per query; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  "$bench" load "http://127.0.0.1:$port" "$url" "$clients" "$requests"
+  if [ "$cpu" = 1 ]; then
+    python3 bench/report/cpu_per_request.py sample hearken,postgres,report_bench >"$work/$name.cpu" &
+    local sampler=$!
+    "$bench" load "http://127.0.0.1:$port" "$url" "$clients" "$requests" |
+      python3 bench/report/cpu_per_request.py stamp >"$work/$name.load"
+    kill "$sampler"
+    echo
+    # Each client's untimed first call is part of the work sampled.
+    python3 bench/report/cpu_per_request.py report "$work/$name.cpu" "$work/$name.load" \
+      $((requests + clients))
+  else
+    "$bench" load "http://127.0.0.1:$port" "$url" "$clients" "$requests"
+  fi
   echo
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   stop "$name"
